@@ -1,0 +1,170 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// objState is what a key held when it was read.
+type objState struct {
+	obj    runtime.Object
+	data   []byte
+	rev    int64 // mod revision; 0 when the key is missing
+	exists bool
+}
+
+// stateOf builds the state of key from a range response's kvs; a missing key
+// yields a zero object like out.
+func (s *Store) stateOf(kvs []*mvccpb.KeyValue, out runtime.Object) (*objState, error) {
+	if len(kvs) == 0 {
+		return &objState{obj: newLike(out)}, nil
+	}
+	kv := kvs[0]
+	obj, err := s.codec.decode(kv.Value, kv.ModRevision)
+	if err != nil {
+		return nil, err
+	}
+	return &objState{obj: obj, data: kv.Value, rev: kv.ModRevision, exists: true}, nil
+}
+
+func (s *Store) readState(ctx context.Context, key string, out runtime.Object) (*objState, error) {
+	resp, err := s.client.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("etcd get %q: %w", key, err)
+	}
+	return s.stateOf(resp.Kvs, out)
+}
+
+// stateFromElse reads the state out of a failed txn's Else(OpGet(key)).
+func (s *Store) stateFromElse(resp *clientv3.TxnResponse, out runtime.Object) (*objState, error) {
+	if len(resp.Responses) == 0 || resp.Responses[0].GetResponseRange() == nil {
+		return nil, fmt.Errorf("etcd txn: missing range response")
+	}
+	return s.stateOf(resp.Responses[0].GetResponseRange().Kvs, out)
+}
+
+// checkPreconditions reports ErrUIDMismatch or ErrConflict when p does not
+// hold on obj.
+func checkPreconditions(key string, p *Preconditions, obj runtime.Object) error {
+	if p == nil {
+		return nil
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return fmt.Errorf("object %T has no metadata: %w", obj, err)
+	}
+	if p.UID != nil && *p.UID != m.GetUID() {
+		return NewError(ErrUIDMismatch, key, 0,
+			fmt.Sprintf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *p.UID, m.GetUID()))
+	}
+	if p.ResourceVersion != nil && *p.ResourceVersion != m.GetResourceVersion() {
+		return NewError(ErrConflict, key, 0,
+			fmt.Sprintf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v",
+				*p.ResourceVersion, m.GetResourceVersion()))
+	}
+	return nil
+}
+
+// GuaranteedUpdate reads key, applies tryUpdate and writes the result with a
+// compare-and-swap on the mod revision, retrying on concurrent writes.
+func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
+	preconditions *Preconditions, tryUpdate UpdateFunc) (err error) {
+	defer observe("update", key, time.Now(), &err)
+	state, err := s.readState(ctx, key, out)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !state.exists && !ignoreNotFound {
+			return NewError(ErrKeyNotFound, key, 0, "")
+		}
+		if err := checkPreconditions(key, preconditions, state.obj); err != nil {
+			return err
+		}
+		// tryUpdate may change what it is given; keep state.obj intact.
+		updated, err := tryUpdate(state.obj.DeepCopyObject())
+		if err != nil {
+			return err
+		}
+		data, err := s.codec.encode(updated)
+		if err != nil {
+			return err
+		}
+		if state.exists && bytes.Equal(data, state.data) {
+			return s.codec.copyInto(out, state.obj)
+		}
+
+		cmp := clientv3.Compare(clientv3.ModRevision(key), "=", state.rev)
+		if !state.exists {
+			cmp = clientv3.Compare(clientv3.CreateRevision(key), "=", 0)
+		}
+		resp, err := s.client.Txn(ctx).If(cmp).
+			Then(clientv3.OpPut(key, string(data))).
+			Else(clientv3.OpGet(key)).
+			Commit()
+		if err != nil {
+			return fmt.Errorf("etcd update %q: %w", key, err)
+		}
+		if resp.Succeeded {
+			return s.decodeInto(data, resp.Header.Revision, out)
+		}
+		s.logger.Debug("concurrent update, retrying", "key", key, "readRevision", state.rev)
+		if state, err = s.stateFromElse(resp, out); err != nil {
+			return err
+		}
+	}
+}
+
+// Delete removes key after preconditions and validate pass on the current
+// object, retrying on concurrent writes. out receives the last stored state
+// with the deletion revision as resourceVersion (as the DELETED watch event
+// carries it).
+func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, preconditions *Preconditions,
+	validate ValidateObjectFunc) (err error) {
+	defer observe("delete", key, time.Now(), &err)
+	state, err := s.readState(ctx, key, out)
+	if err != nil {
+		return err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !state.exists {
+			return NewError(ErrKeyNotFound, key, 0, "")
+		}
+		if err := checkPreconditions(key, preconditions, state.obj); err != nil {
+			return err
+		}
+		if validate != nil {
+			if err := validate(ctx, state.obj); err != nil {
+				return err
+			}
+		}
+		resp, err := s.client.Txn(ctx).
+			If(clientv3.Compare(clientv3.ModRevision(key), "=", state.rev)).
+			Then(clientv3.OpDelete(key)).
+			Else(clientv3.OpGet(key)).
+			Commit()
+		if err != nil {
+			return fmt.Errorf("etcd delete %q: %w", key, err)
+		}
+		if resp.Succeeded {
+			return s.decodeInto(state.data, resp.Header.Revision, out)
+		}
+		s.logger.Debug("concurrent update during delete, retrying", "key", key, "readRevision", state.rev)
+		if state, err = s.stateFromElse(resp, out); err != nil {
+			return err
+		}
+	}
+}
