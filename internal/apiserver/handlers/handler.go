@@ -1,0 +1,366 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/nauta/nauta/internal/apischeme"
+	"github.com/nauta/nauta/internal/apiserver/admission"
+	"github.com/nauta/nauta/internal/apiserver/request"
+	"github.com/nauta/nauta/internal/apiserver/responsewriters"
+	"github.com/nauta/nauta/internal/registry"
+	"github.com/nauta/nauta/internal/storage"
+)
+
+// Config is what the handlers need: the served resources, their storage
+// and the admission chain.
+type Config struct {
+	Resources []*registry.Resource
+	// StorageFor returns the (watch-cache backed) storage of a resource.
+	StorageFor func(*registry.Resource) storage.Interface
+	// Admission may be nil (admit everything).
+	Admission *admission.Chain
+}
+
+// Handler serves resource requests. It expects request.Info (and the user)
+// in the request context.
+type Handler struct {
+	endpoints map[schema.GroupVersionResource]*endpoint
+	admission *admission.Chain
+	// pods serves the core/v1 bindings collection; pdbs is read by evictions.
+	pods *endpoint
+	pdbs *endpoint
+	log  *slog.Logger
+}
+
+// endpoint is one served resource with its storage.
+type endpoint struct {
+	res   *registry.Resource
+	store storage.Interface
+	// gvk and listGVK are the served kinds; storageGVK the stored one.
+	gvk        schema.GroupVersionKind
+	listGVK    schema.GroupVersionKind
+	storageGVK schema.GroupVersionKind
+	gr         schema.GroupResource
+	// fieldLabels are the field selector keys the kind supports.
+	fieldLabels map[string]bool
+	// returnDeleted: DELETE answers with the deleted object rather than a
+	// Status (upstream does this for a few core kinds).
+	returnDeleted bool
+}
+
+// returnDeletedObject lists the resources whose DELETE returns the object,
+// as upstream's REST storage does; everything else returns a Status.
+var returnDeletedObject = map[schema.GroupResource]bool{
+	{Resource: "pods"}:                   true,
+	{Resource: "services"}:               true,
+	{Resource: "namespaces"}:             true,
+	{Resource: "persistentvolumes"}:      true,
+	{Resource: "persistentvolumeclaims"}: true,
+	{Resource: "podtemplates"}:           true,
+}
+
+// New builds the handler for cfg's resources.
+func New(cfg Config) (*Handler, error) {
+	if cfg.StorageFor == nil {
+		return nil, errors.New("handlers: StorageFor is required")
+	}
+	h := &Handler{
+		endpoints: map[schema.GroupVersionResource]*endpoint{},
+		admission: cfg.Admission,
+		log:       slog.Default().With("component", "apiserver-handlers"),
+	}
+	for _, res := range cfg.Resources {
+		if res != nil && res.StoragePrefix == "" {
+			// Nothing stored (virtual resources such as bindings or
+			// reviews): not served by these handlers.
+			continue
+		}
+		ep, err := newEndpoint(res, cfg.StorageFor)
+		if err != nil {
+			return nil, err
+		}
+		gvr := res.GroupVersionResource()
+		if _, dup := h.endpoints[gvr]; dup {
+			return nil, fmt.Errorf("handlers: resource %v registered twice", gvr)
+		}
+		h.endpoints[gvr] = ep
+		switch {
+		case ep.gr == podsGR && res.GroupVersion.Version == "v1":
+			h.pods = ep
+		case ep.gr == pdbGR && (h.pdbs == nil || res.StorageGroupVersion() == res.GroupVersion):
+			h.pdbs = ep
+		}
+	}
+	return h, nil
+}
+
+func newEndpoint(res *registry.Resource, storageFor func(*registry.Resource) storage.Interface) (*endpoint, error) {
+	if res == nil || res.Strategy == nil || res.New == nil || res.NewList == nil {
+		return nil, fmt.Errorf("handlers: resource %v lacks New, NewList or Strategy", describe(res))
+	}
+	if res.GroupVersion.Version == "" || res.Resource == "" || res.Kind == "" {
+		return nil, fmt.Errorf("handlers: resource %v lacks a version, resource or kind name", describe(res))
+	}
+	if (res.ToStorage == nil) != (res.FromStorage == nil) {
+		return nil, fmt.Errorf("handlers: resource %v sets only one of ToStorage/FromStorage", describe(res))
+	}
+	ep := &endpoint{
+		res:           res,
+		gvk:           res.GroupVersionKind(),
+		listGVK:       res.GroupVersion.WithKind(res.ListKindName()),
+		storageGVK:    res.StorageGroupVersion().WithKind(res.Kind),
+		gr:            res.GroupResource(),
+		fieldLabels:   map[string]bool{},
+		returnDeleted: returnDeletedObject[res.GroupResource()],
+	}
+	if ep.store = storageFor(res); ep.store == nil {
+		return nil, fmt.Errorf("handlers: no storage for resource %v", describe(res))
+	}
+	if _, err := apischeme.Scheme.New(ep.gvk); err != nil && res.ToStorage != nil {
+		return nil, fmt.Errorf("handlers: served kind %v is not in the scheme: %w", ep.gvk, err)
+	}
+	_, fields, err := res.Strategy.Attrs(res.New())
+	if err != nil {
+		return nil, fmt.Errorf("handlers: field labels of %v: %w", describe(res), err)
+	}
+	for k := range fields {
+		ep.fieldLabels[k] = true
+	}
+	return ep, nil
+}
+
+func describe(res *registry.Resource) string {
+	if res == nil {
+		return "<nil>"
+	}
+	return res.GroupVersionResource().String()
+}
+
+var (
+	podsGR       = schema.GroupResource{Resource: "pods"}
+	namespacesGR = schema.GroupResource{Resource: "namespaces"}
+	pdbGR        = schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}
+	bindingsGR   = schema.GroupResource{Resource: "bindings"}
+)
+
+// notFound is upstream's answer for a path no endpoint serves.
+func notFound() error {
+	return apierrors.NewGenericServerResponse(http.StatusNotFound, "", schema.GroupResource{}, "", "", 0, false)
+}
+
+// ServeHTTP serves one resource request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := request.InfoFrom(r.Context())
+	if info == nil || !info.IsResourceRequest {
+		responsewriters.WriteError(w, r, notFound())
+		return
+	}
+	gvr := schema.GroupVersionResource{Group: info.APIGroup, Version: info.APIVersion, Resource: info.Resource}
+	ep := h.endpoints[gvr]
+	if h.pods != nil && gvr.GroupResource() == bindingsGR && info.APIVersion == "v1" {
+		// POST /api/v1/namespaces/{ns}/bindings binds the pod the body names.
+		h.serveBindings(w, r, info)
+		return
+	}
+	if ep == nil {
+		responsewriters.WriteError(w, r, notFound())
+		return
+	}
+	s, err := h.newScope(r, ep, info)
+	if err != nil {
+		responsewriters.WriteError(w, r, err)
+		return
+	}
+	h.dispatch(w, r, s)
+}
+
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
+	verb := s.info.Verb
+	switch s.info.Subresource {
+	case "":
+		if !s.ep.allowsVerb(verb) || (s.name == "" && (verb == "get" || verb == "update" || verb == "patch" || verb == "delete")) {
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.ep.gr, verb))
+			return
+		}
+		switch verb {
+		case "get":
+			h.get(w, r, s)
+		case "list":
+			h.list(w, r, s)
+		case "watch":
+			h.watch(w, r, s)
+		case "create":
+			if s.name != "" {
+				s.fail(w, r, apierrors.NewMethodNotSupported(s.ep.gr, verb))
+				return
+			}
+			h.create(w, r, s)
+		case "update":
+			h.update(w, r, s, updateMain)
+		case "patch":
+			h.patch(w, r, s, updateMain)
+		case "delete":
+			h.delete(w, r, s)
+		case "deletecollection":
+			h.deleteCollection(w, r, s)
+		default:
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.ep.gr, verb))
+		}
+	case "status":
+		if !s.ep.res.Status {
+			s.fail(w, r, notFound())
+			return
+		}
+		switch verb {
+		case "get":
+			h.get(w, r, s)
+		case "update":
+			h.update(w, r, s, updateStatus)
+		case "patch":
+			h.patch(w, r, s, updateStatus)
+		default:
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+		}
+	case "scale":
+		if s.ep.res.Scale == nil {
+			s.fail(w, r, notFound())
+			return
+		}
+		switch verb {
+		case "get":
+			h.getScale(w, r, s)
+		case "update":
+			h.updateScale(w, r, s)
+		case "patch":
+			h.patchScale(w, r, s)
+		default:
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+		}
+	case "binding":
+		if s.ep.gr != podsGR {
+			s.fail(w, r, notFound())
+			return
+		}
+		if verb != "create" {
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+			return
+		}
+		h.createBinding(w, r, s)
+	case "eviction":
+		if s.ep.gr != podsGR {
+			s.fail(w, r, notFound())
+			return
+		}
+		if verb != "create" {
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+			return
+		}
+		h.createEviction(w, r, s)
+	case "ephemeralcontainers":
+		if s.ep.gr != podsGR {
+			s.fail(w, r, notFound())
+			return
+		}
+		switch verb {
+		case "get":
+			h.get(w, r, s)
+		case "update":
+			h.update(w, r, s, updateEphemeral)
+		case "patch":
+			h.patch(w, r, s, updateEphemeral)
+		default:
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+		}
+	case "finalize":
+		if s.ep.gr != namespacesGR {
+			s.fail(w, r, notFound())
+			return
+		}
+		if verb != "update" {
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+			return
+		}
+		h.update(w, r, s, updateFinalize)
+	default:
+		s.fail(w, r, notFound())
+	}
+}
+
+// allowsVerb reports whether the main resource serves verb.
+func (ep *endpoint) allowsVerb(verb string) bool {
+	if len(ep.res.Verbs) == 0 {
+		return true
+	}
+	for _, v := range ep.res.Verbs {
+		if v == verb {
+			return true
+		}
+	}
+	return false
+}
+
+// key is the storage key of the named object in namespace ns.
+func (ep *endpoint) key(ns, name string) string {
+	if ep.res.Namespaced {
+		return ep.res.StoragePrefix + "/" + ns + "/" + name
+	}
+	return ep.res.StoragePrefix + "/" + name
+}
+
+// prefix is the storage key prefix of a list in ns ("" for all namespaces).
+func (ep *endpoint) prefix(ns string) string {
+	if ep.res.Namespaced && ns != "" {
+		return ep.res.StoragePrefix + "/" + ns + "/"
+	}
+	return ep.res.StoragePrefix + "/"
+}
+
+// newStored returns an empty object of the stored type.
+func (ep *endpoint) newStored() runtime.Object { return ep.res.New() }
+
+// newServed returns an empty object of the served type.
+func (ep *endpoint) newServed() (runtime.Object, error) {
+	if ep.res.ToStorage == nil {
+		return ep.res.New(), nil
+	}
+	return apischeme.Scheme.New(ep.gvk)
+}
+
+// toStorage converts a decoded served-version object to the stored version.
+func (ep *endpoint) toStorage(obj runtime.Object) (runtime.Object, error) {
+	if ep.res.ToStorage == nil {
+		return obj, nil
+	}
+	out, err := ep.res.ToStorage(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("converting %v to the storage version: %v", ep.gvk, err))
+	}
+	return out, nil
+}
+
+// served returns a copy of a stored object in the served version with its
+// apiVersion/kind set.
+func (ep *endpoint) served(stored runtime.Object) (runtime.Object, error) {
+	var out runtime.Object
+	if ep.res.FromStorage == nil {
+		out = stored.DeepCopyObject()
+	} else {
+		converted, err := ep.res.FromStorage(stored)
+		if err != nil {
+			return nil, fmt.Errorf("converting %v to %v: %w", ep.storageGVK, ep.gvk, err)
+		}
+		if converted == stored {
+			converted = stored.DeepCopyObject()
+		}
+		out = converted
+	}
+	out.GetObjectKind().SetGroupVersionKind(ep.gvk)
+	return out, nil
+}

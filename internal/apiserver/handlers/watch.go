@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/nauta/nauta/internal/apiserver/responsewriters"
+	"github.com/nauta/nauta/internal/storage"
+)
+
+// minWatchTimeout is upstream's --min-request-timeout: watches without
+// ?timeoutSeconds end after a random duration between one and two times it,
+// spreading reconnects.
+const minWatchTimeout = 30 * time.Minute
+
+// watch serves a watch (?watch=true or the legacy /watch/ prefix): a
+// chunked stream of metav1.WatchEvent frames, newline-delimited JSON or
+// length-prefixed protobuf, flushed per event.
+func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
+	if err := s.negotiate(r, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lr, err := s.listOptions(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	timeout := time.Duration(float64(minWatchTimeout) * (1 + rand.Float64()))
+	if lr.opts.TimeoutSeconds != nil && *lr.opts.TimeoutSeconds > 0 {
+		timeout = time.Duration(*lr.opts.TimeoutSeconds) * time.Second
+	}
+	key, recursive := s.listKey(lr)
+	ctx := r.Context()
+	rv := lr.opts.ResourceVersion
+	if rv == "" && lr.opts.SendInitialEvents != nil && *lr.opts.SendInitialEvents {
+		// A watch-list without a resourceVersion starts from a consistent
+		// read: the initial state is at least as new as etcd is now.
+		cur, err := s.ep.store.CurrentResourceVersion(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rv = strconv.FormatUint(cur, 10)
+	}
+	var events <-chan watch.Event
+	watcher, err := s.ep.store.Watch(ctx, key, storage.ListOptions{
+		ResourceVersion:      rv,
+		ResourceVersionMatch: lr.opts.ResourceVersionMatch,
+		Predicate:            lr.predicate,
+		Recursive:            recursive,
+		SendInitialEvents:    lr.opts.SendInitialEvents,
+		AllowWatchBookmarks:  lr.opts.AllowWatchBookmarks,
+	})
+	switch {
+	case errors.Is(err, storage.ErrTooOldResourceVersion):
+		// Upstream answers 200 and a single ERROR event (410 Expired) that
+		// makes reflectors relist.
+		expired := responsewriters.InterpretWatchError(err, s.ep.gr, s.name)
+		ch := make(chan watch.Event, 1)
+		ch <- watch.Event{Type: watch.Error, Object: responsewriters.ErrorToStatus(expired)}
+		close(ch)
+		events = ch
+	case err != nil:
+		s.fail(w, r, responsewriters.InterpretWatchError(err, s.ep.gr, s.name))
+		return
+	default:
+		defer watcher.Stop()
+		events = watcher.ResultChan()
+	}
+
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.fail(w, r, errors.New("unable to start watch: the response writer cannot flush"))
+		return
+	}
+	enc := s.newWatchEncoder(w)
+	contentType := s.out.Info.MediaType
+	if contentType != runtime.ContentTypeJSON {
+		contentType += ";stream=watch"
+	}
+	responsewriters.AddWarnings(w, s.warnings...)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Transfer-Encoding", "chunked")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if err := enc.encode(ev); err != nil {
+				h.log.Debug("watch stream ended", "resource", s.ep.gr.String(), "err", err)
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+// watchEncoder writes watch events: each object is encoded with the
+// negotiated serializer and embedded in a WatchEvent written through the
+// stream framing.
+type watchEncoder struct {
+	s        *scope
+	frame    io.Writer
+	embedded runtime.Encoder
+	event    runtime.Encoder
+	buf      bytes.Buffer
+	out      bytes.Buffer
+}
+
+func (s *scope) newWatchEncoder(w io.Writer) *watchEncoder {
+	info := s.out.Info
+	stream := info.StreamSerializer
+	return &watchEncoder{
+		s:        s,
+		frame:    stream.Framer.NewFrameWriter(w),
+		embedded: info.Serializer,
+		event:    stream.Serializer,
+	}
+}
+
+func (e *watchEncoder) encode(ev watch.Event) error {
+	obj, err := e.s.renderEvent(ev)
+	if err != nil {
+		obj = responsewriters.ErrorToStatus(err)
+		ev.Type = watch.Error
+	}
+	e.buf.Reset()
+	if err := e.embedded.Encode(obj, &e.buf); err != nil {
+		return fmt.Errorf("encoding watch object %T: %w", obj, err)
+	}
+	out := &metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: e.buf.Bytes()}}
+	e.out.Reset()
+	if err := e.event.Encode(out, &e.out); err != nil {
+		return fmt.Errorf("encoding watch event: %w", err)
+	}
+	_, err = e.frame.Write(e.out.Bytes())
+	return err
+}
+
+// renderEvent renders a watch event's object: Status for errors, the
+// served object (or its Table row / metadata) otherwise. Table column
+// definitions go with the first event only.
+func (s *scope) renderEvent(ev watch.Event) (runtime.Object, error) {
+	if st, ok := ev.Object.(*metav1.Status); ok {
+		st = st.DeepCopy()
+		st.SetGroupVersionKind(statusGVK)
+		return st, nil
+	}
+	target := s.out.Convert
+	switch {
+	case target == nil:
+		return s.ep.served(ev.Object)
+	case target.Kind == "Table":
+		if ev.Type == watch.Bookmark {
+			return bookmarkTable(ev.Object, *target), nil
+		}
+		out, err := s.asTable(ev.Object, false, *target)
+		if s.table == nil {
+			s.table = &metav1.TableOptions{}
+		}
+		s.table.NoHeaders = true
+		return out, err
+	case target.Kind == "PartialObjectMetadata", target.Kind == "PartialObjectMetadataList":
+		return asPartial(ev.Object, target.GroupVersion())
+	}
+	return s.render(ev.Object)
+}
