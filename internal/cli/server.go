@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/server"
+)
+
+func newServerCommand() *cobra.Command {
+	var cfg server.Config
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API server on embedded or external etcd",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Logger = slog.Default()
+			cfg.Metrics = server.NewMetricsRegistry()
+			klog.SetSlogLogger(cfg.Logger.With("component", "client-go"))
+			cfg.Controllers = append(cfg.Controllers, controllerManager(&cfg))
+			srv, err := server.New(cfg)
+			if err != nil {
+				return err
+			}
+			return srv.Start(cmd.Context())
+		},
+	}
+	addServerFlags(cmd.Flags(), &cfg)
+	return cmd
+}
+
+// controllerManager runs the leader-elected controller manager on the
+// server's loopback connection.
+func controllerManager(cfg *server.Config) server.Controller {
+	return server.Controller{
+		Name: "controller-manager",
+		New: func(loopback *rest.Config) (server.Runnable, error) {
+			return manager.New(manager.Config{
+				RESTConfig:  loopback,
+				LeaderElect: true,
+				Logger:      cfg.Logger.With("component", "controller-manager"),
+				Registerer:  cfg.Metrics,
+			})
+		},
+	}
+}
+
+// addServerFlags binds the `nauta server` flags to cfg.
+func addServerFlags(f *pflag.FlagSet, cfg *server.Config) {
+	f.StringVar(&cfg.DataDir, "data-dir", server.DefaultDataDir, "directory for certificates, etcd data and the admin kubeconfig")
+	f.StringVar(&cfg.BindAddress, "bind-address", server.DefaultBindAddress, "address the API server listens on")
+	f.IntVar(&cfg.SecurePort, "secure-port", server.DefaultSecurePort, "HTTPS port of the API server (0 picks a free port)")
+	f.StringVar(&cfg.AdvertiseAddress, "advertise-address", "", "address other nodes reach the API server at (default: first non-loopback host address)")
+	f.StringSliceVar(&cfg.TLSSANs, "tls-san", nil, "extra DNS name or IP for the serving certificate (repeatable, comma-separated)")
+	f.BoolVar(&cfg.DisableAgent, "disable-agent", false, "do not run a node agent in this process")
+	f.StringSliceVar(&cfg.EtcdServers, "etcd-servers", nil, "external etcd client URLs, comma-separated (default: embedded etcd in DATA_DIR/etcd)")
+	f.StringVar(&cfg.EtcdCAFile, "etcd-cafile", "", "CA certificate that verifies the external etcd")
+	f.StringVar(&cfg.EtcdCertFile, "etcd-certfile", "", "client certificate for the external etcd")
+	f.StringVar(&cfg.EtcdKeyFile, "etcd-keyfile", "", "client key for the external etcd")
+	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", server.DefaultEtcdCompactionInterval, "how often old etcd revisions are compacted (0 disables)")
+	f.StringVar(&cfg.TokenAuthFile, "token-auth-file", "", "static bearer tokens, CSV: token,user,uid,\"group1,group2\"")
+	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", server.DefaultServiceClusterIPRange, "CIDR service ClusterIPs are allocated from")
+	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "CIDR pod IPs are allocated from")
+	f.StringVar(&cfg.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "DNS domain of the cluster")
+}
