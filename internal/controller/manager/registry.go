@@ -1,0 +1,68 @@
+package manager
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nauta/nauta/internal/controller"
+	"github.com/nauta/nauta/internal/controller/namespace"
+	"github.com/nauta/nauta/internal/controller/rootcacert"
+	"github.com/nauta/nauta/internal/controller/serviceaccount"
+)
+
+// registration is one controller the manager knows how to build.
+type registration struct {
+	// name must equal the built controller's Name(); it is what
+	// Config.Controllers and Config.Workers refer to.
+	name    string
+	new     controller.Constructor
+	workers int
+}
+
+// registry lists every controller, in start order. Add new controllers here.
+var registry = []registration{
+	// Upstream --concurrent-namespace-syncs defaults to 10: deletions wait
+	// on the API server, not on CPU.
+	{name: namespace.ControllerName, new: namespace.New, workers: 10},
+	{name: serviceaccount.ControllerName, new: serviceaccount.New, workers: 1},
+	{name: rootcacert.ControllerName, new: rootcacert.New, workers: 1},
+}
+
+// KnownControllers returns the names of every registered controller.
+func KnownControllers() []string {
+	names := make([]string, 0, len(registry))
+	for _, r := range registry {
+		names = append(names, r.name)
+	}
+	return names
+}
+
+func validateSelection(selection []string) error {
+	known := KnownControllers()
+	for _, s := range selection {
+		name := strings.TrimPrefix(s, "-")
+		if s == "*" || slices.Contains(known, name) {
+			continue
+		}
+		return fmt.Errorf("controller manager: unknown controller %q in Controllers (known: %s)", s, strings.Join(known, ", "))
+	}
+	return nil
+}
+
+// enabled reports whether name is selected: an explicit "name" or "-name"
+// wins over "*".
+func enabled(selection []string, name string) bool {
+	star := false
+	for _, s := range selection {
+		switch s {
+		case name:
+			return true
+		case "-" + name:
+			return false
+		case "*":
+			star = true
+		}
+	}
+	return star
+}
