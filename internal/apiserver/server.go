@@ -124,6 +124,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveOptional(w, r, s.cfg.OpenAPIV3)
 	case discovery.IsDiscoveryPath(p):
 		s.discovery.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/debug/pprof"):
+		serveProfiling(w, r)
 	default:
 		for _, endpoint := range []string{"healthz", "livez", "readyz"} {
 			root := "/" + endpoint

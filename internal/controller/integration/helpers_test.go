@@ -10,8 +10,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/server/servertest"
 )
 
 // waitTimeout bounds every wait for a controller to act.
@@ -22,7 +22,7 @@ const waitTimeout = 60 * time.Second
 func startManager(t *testing.T, cfg manager.Config) (*manager.Manager, func()) {
 	t.Helper()
 	if cfg.Logger == nil {
-		cfg.Logger = controllertest.Logger(t, slog.LevelInfo).With("identity", cfg.Identity)
+		cfg.Logger = servertest.Logger(t, slog.LevelInfo).With("identity", cfg.Identity)
 	}
 	m, err := manager.New(cfg)
 	if err != nil {

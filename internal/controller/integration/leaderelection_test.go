@@ -9,8 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/server/servertest"
 )
 
 // workqueueAdds sums workqueue_adds_total in reg: non-zero only where
@@ -34,7 +34,7 @@ func workqueueAdds(t *testing.T, reg *prometheus.Registry) float64 {
 }
 
 func TestLeaderElectionOnlyOneManagerRuns(t *testing.T) {
-	cfg := controllertest.StartAPIServer(t)
+	cfg := servertest.Start(t, nil)
 	client := newClient(t, cfg)
 	ctx := context.Background()
 

@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/server/servertest"
 )
 
 func createNamespace(t *testing.T, client kubernetes.Interface, name string) *v1.Namespace {
@@ -63,7 +63,7 @@ func namespaceGone(client kubernetes.Interface, name string) func(ctx context.Co
 }
 
 func TestNamespaceDeletionRemovesContent(t *testing.T) {
-	cfg := controllertest.StartAPIServer(t)
+	cfg := servertest.Start(t, nil)
 	client := newClient(t, cfg)
 	startManager(t, manager.Config{RESTConfig: cfg, Identity: "solo"})
 	ctx := context.Background()
@@ -109,7 +109,7 @@ func TestNamespaceDeletionRemovesContent(t *testing.T) {
 // An item held by a finalizer keeps the namespace, and the conditions say
 // why; once the finalizer goes, so does the namespace.
 func TestNamespaceDeletionWaitsForFinalizers(t *testing.T) {
-	cfg := controllertest.StartAPIServer(t)
+	cfg := servertest.Start(t, nil)
 	client := newClient(t, cfg)
 	startManager(t, manager.Config{RESTConfig: cfg, Identity: "solo"})
 	ctx := context.Background()
@@ -187,7 +187,7 @@ func TestNamespaceDeletionWaitsForFinalizers(t *testing.T) {
 // A pod bound to a node is deleted gracefully (a kubelet would finish it):
 // the namespace waits for it, and goes once the pod is gone.
 func TestNamespaceDeletionWaitsForGracefulPods(t *testing.T) {
-	cfg := controllertest.StartAPIServer(t)
+	cfg := servertest.Start(t, nil)
 	client := newClient(t, cfg)
 	startManager(t, manager.Config{RESTConfig: cfg, Identity: "solo"})
 	ctx := context.Background()

@@ -10,13 +10,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/manager"
 	"github.com/nauta/nauta/internal/controller/rootcacert"
+	"github.com/nauta/nauta/internal/server/servertest"
 )
 
 func TestDefaultServiceAccountAndRootCA(t *testing.T) {
-	cfg := controllertest.StartAPIServer(t)
+	cfg := servertest.Start(t, nil)
 	client := newClient(t, cfg)
 	rootCA := cfg.TLSClientConfig.CAData
 	if len(rootCA) == 0 {

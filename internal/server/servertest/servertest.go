@@ -1,4 +1,7 @@
-package controllertest
+// Package servertest starts a whole in-process control plane (embedded
+// etcd, watch caches, API server over TLS) for tests, on a free loopback
+// port in a temporary directory.
+package servertest
 
 import (
 	"context"
@@ -18,18 +21,23 @@ import (
 // bootstrap take a few seconds on a 2-core machine.
 const startTimeout = 2 * time.Minute
 
-// StartAPIServer starts a control plane with no controllers in a temporary
+// Start starts a control plane with no controllers in a temporary
 // directory, on a free loopback port, and returns an admin rest.Config for
-// it. The control plane stops when the test ends.
-func StartAPIServer(t testing.TB) *rest.Config {
+// it. configure, when not nil, may change the configuration first. The
+// control plane stops when the test ends.
+func Start(t testing.TB, configure func(*server.Config)) *rest.Config {
 	t.Helper()
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		DataDir:          t.TempDir(),
 		BindAddress:      "127.0.0.1",
 		SecurePort:       0,
 		AdvertiseAddress: "127.0.0.1",
 		Logger:           Logger(t, slog.LevelWarn),
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("control plane config: %v", err)
 	}
@@ -59,11 +67,11 @@ func StartAPIServer(t testing.TB) *rest.Config {
 	case <-time.After(startTimeout):
 		t.Fatalf("control plane not ready within %v", startTimeout)
 	}
-	cfg := srv.LoopbackConfig()
-	if cfg == nil {
+	loopback := srv.LoopbackConfig()
+	if loopback == nil {
 		t.Fatal("control plane ready without a loopback configuration")
 	}
-	return cfg
+	return loopback
 }
 
 // Logger returns a logger writing to the test's log (shown for failing or
