@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -58,9 +59,10 @@ func (c *APIConfig) defaults() {
 
 // APIReport is the outcome of RunAPI.
 type APIReport struct {
-	Results      []Result
-	Watch        Result
-	ServerRSSKiB int64
+	Results          []Result
+	Watch            Result
+	ServerRSSKiB     int64
+	ServerPeakRSSKiB int64
 }
 
 // Write prints the report as Markdown tables.
@@ -75,7 +77,8 @@ func (r *APIReport) Write(w io.Writer) {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	fmt.Fprintln(w, r.Watch.String())
 	if r.ServerRSSKiB > 0 {
-		fmt.Fprintf(w, "\nserver RSS after the load: %.1f MiB\n", float64(r.ServerRSSKiB)/1024)
+		fmt.Fprintf(w, "\nserver RSS after the load: %.1f MiB (peak during the run: %.1f MiB)\n",
+			float64(r.ServerRSSKiB)/1024, float64(r.ServerPeakRSSKiB)/1024)
 	}
 }
 
@@ -134,6 +137,11 @@ func RunAPI(ctx context.Context, cfg APIConfig) (*APIReport, error) {
 			return err
 		})
 		report.Results = append(report.Results, res)
+		// Like a real workload's churn, each phase's objects go away before
+		// the next phase, through the namespace controller.
+		if err := deleteNamespaceAndWait(ctx, client, ns, 5*time.Minute); err != nil {
+			return nil, err
+		}
 	}
 
 	listNS, err := newNamespace("bench-list")
@@ -171,9 +179,26 @@ func RunAPI(ctx context.Context, cfg APIConfig) (*APIReport, error) {
 		return nil, err
 	}
 	if cfg.ServerPID > 0 {
-		report.ServerRSSKiB, _ = rssKiB(cfg.ServerPID)
+		report.ServerRSSKiB, _ = procStatusKiB(cfg.ServerPID, "VmRSS:")
+		report.ServerPeakRSSKiB, _ = procStatusKiB(cfg.ServerPID, "VmHWM:")
 	}
 	return report, nil
+}
+
+// deleteNamespaceAndWait deletes ns and waits until it is gone.
+func deleteNamespaceAndWait(ctx context.Context, client kubernetes.Interface, ns string, timeout time.Duration) error {
+	if err := client.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
+		return fmt.Errorf("delete namespace %s: %w", ns, err)
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		_, err := client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return fmt.Errorf("namespace %s still there %s after its deletion", ns, timeout)
 }
 
 func smallConfigMap(name string) *corev1.ConfigMap {
@@ -351,19 +376,19 @@ func runWatch(ctx context.Context, client kubernetes.Interface, ns string, watch
 	}, nil
 }
 
-// rssKiB reads VmRSS of pid from /proc.
-func rssKiB(pid int) (int64, error) {
+// procStatusKiB reads a kB field (VmRSS:, VmHWM:) of pid's /proc status.
+func procStatusKiB(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			f := strings.Fields(line)
 			if len(f) >= 2 {
 				return strconv.ParseInt(f[1], 10, 64)
 			}
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
 
 	"github.com/nauta/nauta/internal/bench"
 )
@@ -44,6 +46,9 @@ temporary directory and reports that process's RSS after the load.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			// Requests cut off at a phase's end are expected; client-go
+			// would log each one.
+			klog.SetLogger(logr.Discard())
 			if kubeconfig == "" {
 				srv, err := startBenchServer(ctx)
 				if err != nil {

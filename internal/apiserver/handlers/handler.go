@@ -53,6 +53,8 @@ type endpoint struct {
 	// returnDeleted: DELETE answers with the deleted object rather than a
 	// Status (upstream does this for a few core kinds).
 	returnDeleted bool
+	// encoded shares watch event encodings between the endpoint's watchers.
+	encoded *encodedObjects
 }
 
 // returnDeletedObject lists the resources whose DELETE returns the object,
@@ -119,6 +121,7 @@ func newEndpoint(res *registry.Resource, storageFor func(*registry.Resource) sto
 		gr:            res.GroupResource(),
 		fieldLabels:   map[string]bool{},
 		returnDeleted: returnDeletedObject[res.GroupResource()],
+		encoded:       newEncodedObjects(),
 	}
 	if ep.store = storageFor(res); ep.store == nil {
 		return nil, fmt.Errorf("handlers: no storage for resource %v", describe(res))

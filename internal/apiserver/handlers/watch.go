@@ -140,22 +140,47 @@ func (s *scope) newWatchEncoder(w io.Writer) *watchEncoder {
 }
 
 func (e *watchEncoder) encode(ev watch.Event) error {
-	obj, err := e.s.renderEvent(ev)
+	raw, typ, err := e.encodeObject(ev)
 	if err != nil {
-		obj = responsewriters.ErrorToStatus(err)
-		ev.Type = watch.Error
+		return err
 	}
-	e.buf.Reset()
-	if err := e.embedded.Encode(obj, &e.buf); err != nil {
-		return fmt.Errorf("encoding watch object %T: %w", obj, err)
-	}
-	out := &metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: e.buf.Bytes()}}
+	out := &metav1.WatchEvent{Type: string(typ), Object: runtime.RawExtension{Raw: raw}}
 	e.out.Reset()
 	if err := e.event.Encode(out, &e.out); err != nil {
 		return fmt.Errorf("encoding watch event: %w", err)
 	}
 	_, err = e.frame.Write(e.out.Bytes())
 	return err
+}
+
+// encodeObject returns the encoded object of ev and the event type to send
+// (ERROR when rendering failed). Plain objects (the common case) are
+// encoded once per event for all watchers of the endpoint.
+func (e *watchEncoder) encodeObject(ev watch.Event) ([]byte, watch.EventType, error) {
+	_, isStatus := ev.Object.(*metav1.Status)
+	shareable := e.s.out.Convert == nil && !isStatus && ev.Type != watch.Bookmark && ev.Type != watch.Error
+	mediaType := e.s.out.Info.MediaType
+	if shareable {
+		if raw, ok := e.s.ep.encoded.get(ev.Object, mediaType); ok {
+			return raw, ev.Type, nil
+		}
+	}
+	obj, err := e.s.renderEvent(ev)
+	if err != nil {
+		obj = responsewriters.ErrorToStatus(err)
+		ev.Type = watch.Error
+		shareable = false
+	}
+	e.buf.Reset()
+	if err := e.embedded.Encode(obj, &e.buf); err != nil {
+		return nil, ev.Type, fmt.Errorf("encoding watch object %T: %w", obj, err)
+	}
+	if !shareable {
+		return e.buf.Bytes(), ev.Type, nil
+	}
+	raw := bytes.Clone(e.buf.Bytes())
+	e.s.ep.encoded.put(ev.Object, mediaType, raw)
+	return raw, ev.Type, nil
 }
 
 // renderEvent renders a watch event's object: Status for errors, the

@@ -8,6 +8,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -25,9 +27,11 @@ type Controller struct {
 	rootCA   []byte
 	nsLister corelisters.NamespaceLister
 	cmLister corelisters.ConfigMapLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
-	logger   *slog.Logger
+	// cmInformer is private to this controller and run by Run.
+	cmInformer cache.SharedIndexInformer
+	synced     []cache.InformerSynced
+	queue      workqueue.TypedRateLimitingInterface[string]
+	logger     *slog.Logger
 }
 
 var _ controller.Controller = (*Controller)(nil)
@@ -40,15 +44,23 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		return nil, fmt.Errorf("%s: no root CA configured: %w", ControllerName, controller.ErrDisabled)
 	}
 	nsInformer := cctx.Informers.Core().V1().Namespaces()
-	cmInformer := cctx.Informers.Core().V1().ConfigMaps()
+	// Only the kube-root-ca.crt ConfigMaps matter: a private informer
+	// filtered by name keeps every other ConfigMap of the cluster out of
+	// this process's memory (the shared factory's would cache them all).
+	cmInformer := coreinformers.NewFilteredConfigMapInformer(cctx.Client, metav1.NamespaceAll, 0,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
+		func(opts *metav1.ListOptions) {
+			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", ConfigMapName).String()
+		})
 	c := &Controller{
-		client:   cctx.Client,
-		rootCA:   cctx.RootCA,
-		nsLister: nsInformer.Lister(),
-		cmLister: cmInformer.Lister(),
-		synced:   []cache.InformerSynced{nsInformer.Informer().HasSynced, cmInformer.Informer().HasSynced},
-		queue:    controller.NewQueue("root_ca_cert_publisher", cctx.QueueMetrics),
-		logger:   cctx.Logger.With("controller", ControllerName),
+		client:     cctx.Client,
+		rootCA:     cctx.RootCA,
+		nsLister:   nsInformer.Lister(),
+		cmLister:   corelisters.NewConfigMapLister(cmInformer.GetIndexer()),
+		cmInformer: cmInformer,
+		synced:     []cache.InformerSynced{nsInformer.Informer().HasSynced, cmInformer.HasSynced},
+		queue:      controller.NewQueue("root_ca_cert_publisher", cctx.QueueMetrics),
+		logger:     cctx.Logger.With("controller", ControllerName),
 	}
 	if _, err := nsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueNamespace,
@@ -56,7 +68,7 @@ func New(cctx controller.Context) (controller.Controller, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("%s: add namespace handler: %w", ControllerName, err)
 	}
-	if _, err := cmInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := cmInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, obj any) { c.enqueueConfigMapNamespace(obj) },
 		DeleteFunc: c.enqueueConfigMapNamespace,
 	}); err != nil {
@@ -83,6 +95,7 @@ func (c *Controller) enqueueConfigMapNamespace(obj any) {
 func (c *Controller) Name() string { return ControllerName }
 
 func (c *Controller) Run(ctx context.Context, workers int) error {
+	go c.cmInformer.RunWithContext(ctx)
 	if err := controller.WaitForCacheSync(ctx, ControllerName, c.synced...); err != nil {
 		return err
 	}
