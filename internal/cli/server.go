@@ -43,7 +43,7 @@ func controllerManager(cfg *server.Config) server.Controller {
 			return manager.New(manager.Config{
 				RESTConfig:  loopback,
 				LeaderElect: true,
-				Logger:      cfg.Logger.With("component", "controller-manager"),
+				Logger:      cfg.Logger,
 				Registerer:  cfg.Metrics,
 			})
 		},

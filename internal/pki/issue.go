@@ -54,16 +54,7 @@ func newSerial() (*big.Int, error) {
 
 // newCA creates a self-signed CA certificate and its key.
 func newCA(now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
-	key, err := newKey()
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, nil, err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: CAName},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              now.Add(caValidity),
@@ -71,33 +62,16 @@ func newCA(now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create CA certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parse CA certificate: %w", err)
-	}
-	return cert, key, nil
+	return signNew(tmpl, nil, nil, "CA certificate")
 }
 
 // issue signs a new leaf certificate for spec with the CA.
 func issue(now time.Time, spec leafSpec, caCert *x509.Certificate, caKey crypto.Signer) (*x509.Certificate, *ecdsa.PrivateKey, error) {
-	key, err := newKey()
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := newSerial()
-	if err != nil {
-		return nil, nil, err
-	}
 	notAfter := now.Add(leafValidity)
 	if notAfter.After(caCert.NotAfter) {
 		notAfter = caCert.NotAfter
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: spec.CommonName, Organization: spec.Organization},
 		NotBefore:             now.Add(-backdate),
 		NotAfter:              notAfter,
@@ -107,13 +81,30 @@ func issue(now time.Time, spec leafSpec, caCert *x509.Certificate, caKey crypto.
 		DNSNames:              spec.DNSNames,
 		IPAddresses:           spec.IPs,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)
+	return signNew(tmpl, caCert, caKey, fmt.Sprintf("certificate %q", spec.CommonName))
+}
+
+// signNew generates a key and a serial for tmpl and signs it with parent's
+// key, or self-signs it when parent is nil. what names the certificate in
+// errors.
+func signNew(tmpl, parent *x509.Certificate, parentKey crypto.Signer, what string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+	key, err := newKey()
 	if err != nil {
-		return nil, nil, fmt.Errorf("create certificate %q: %w", spec.CommonName, err)
+		return nil, nil, err
+	}
+	if tmpl.SerialNumber, err = newSerial(); err != nil {
+		return nil, nil, err
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create %s: %w", what, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse certificate %q: %w", spec.CommonName, err)
+		return nil, nil, fmt.Errorf("parse %s: %w", what, err)
 	}
 	return cert, key, nil
 }

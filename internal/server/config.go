@@ -159,28 +159,37 @@ func (c Config) validate() error {
 	if c.EtcdCompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %v: must not be negative", c.EtcdCompactionInterval))
 	}
-	svc, err := netip.ParsePrefix(c.ServiceClusterIPRange)
+	svc, err := parseCIDR("--service-cluster-ip-range", c.ServiceClusterIPRange)
 	switch {
 	case err != nil:
-		errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: not a CIDR", c.ServiceClusterIPRange))
-	case svc.Masked() != svc:
-		errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: host bits set (did you mean %s?)", c.ServiceClusterIPRange, svc.Masked()))
+		errs = append(errs, err)
 	case svc.Addr().BitLen()-svc.Bits() < 2:
 		errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: too small", c.ServiceClusterIPRange))
 	}
-	pods, err := netip.ParsePrefix(c.ClusterCIDR)
+	pods, err := parseCIDR("--cluster-cidr", c.ClusterCIDR)
 	switch {
 	case err != nil:
-		errs = append(errs, fmt.Errorf("--cluster-cidr %q: not a CIDR", c.ClusterCIDR))
-	case pods.Masked() != pods:
-		errs = append(errs, fmt.Errorf("--cluster-cidr %q: host bits set (did you mean %s?)", c.ClusterCIDR, pods.Masked()))
-	case svc.IsValid() && svc.Masked() == svc && pods.Overlaps(svc):
+		errs = append(errs, err)
+	case svc.IsValid() && pods.Overlaps(svc):
 		errs = append(errs, fmt.Errorf("--cluster-cidr %q overlaps --service-cluster-ip-range %q", c.ClusterCIDR, c.ServiceClusterIPRange))
 	}
 	if msgs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, strings.Join(msgs, "; ")))
 	}
 	return errors.Join(errs...)
+}
+
+// parseCIDR parses the network flag names; it must not have host bits
+// set. On error the prefix is the zero (invalid) one.
+func parseCIDR(flag, value string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(value)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%s %q: not a CIDR", flag, value)
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Errorf("%s %q: host bits set (did you mean %s?)", flag, value, p.Masked())
+	}
+	return p, nil
 }
 
 func validateSAN(san string) error {

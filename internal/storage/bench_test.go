@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -11,11 +12,11 @@ import (
 func BenchmarkStoreCreate(b *testing.B) {
 	s := newTestStore(b)
 	ctx := context.Background()
-	pod := newPod("ns", "", map[string]string{"app": "web"})
+	pod := storagetest.NewPod("ns", "", map[string]string{"app": "web"})
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		pod.Name = fmt.Sprintf("p%d", i)
-		if err := s.Create(ctx, podKey("ns", pod.Name), pod, &corev1.Pod{}); err != nil {
+		if err := s.Create(ctx, storagetest.PodKey("ns", pod.Name), pod, &corev1.Pod{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -24,10 +25,10 @@ func BenchmarkStoreCreate(b *testing.B) {
 func BenchmarkStoreGet(b *testing.B) {
 	s := newTestStore(b)
 	ctx := context.Background()
-	mustCreate(b, s, newPod("ns", "p", nil))
+	storagetest.CreatePod(b, s, storagetest.NewPod("ns", "p", nil))
 	out := &corev1.Pod{}
 	for b.Loop() {
-		if err := s.Get(ctx, podKey("ns", "p"), GetOptions{}, out); err != nil {
+		if err := s.Get(ctx, storagetest.PodKey("ns", "p"), GetOptions{}, out); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -37,7 +38,7 @@ func BenchmarkStoreList1000(b *testing.B) {
 	s := newTestStore(b)
 	ctx := context.Background()
 	for i := 0; i < 1000; i++ {
-		mustCreate(b, s, newPod("ns", fmt.Sprintf("p%04d", i), map[string]string{"i": fmt.Sprint(i % 10)}))
+		storagetest.CreatePod(b, s, storagetest.NewPod("ns", fmt.Sprintf("p%04d", i), map[string]string{"i": fmt.Sprint(i % 10)}))
 	}
 	for _, bc := range []struct {
 		name string

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"sync"
 	"testing"
 	"time"
@@ -12,8 +13,8 @@ import (
 
 func TestCompactorSharedByTwoServers(t *testing.T) {
 	s := newTestStore(t)
-	ctx, cancel := context.WithCancel(testCtx(t))
-	first := mustCreate(t, s, newPod("ns", "a", nil))
+	ctx, cancel := context.WithCancel(storagetest.Context(t))
+	first := storagetest.CreatePod(t, s, storagetest.NewPod("ns", "a", nil))
 
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
@@ -29,8 +30,8 @@ func TestCompactorSharedByTwoServers(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		// Keep writing so there is history to compact.
-		mustCreate(t, s, newPod("ns", "w"+time.Now().Format("150405.000000000"), nil))
-		_, err := s.client.Get(ctx, podKey("ns", "a"), withRev(rvOf(t, first)))
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", "w"+time.Now().Format("150405.000000000"), nil))
+		_, err := s.client.Get(ctx, storagetest.PodKey("ns", "a"), withRev(rvOf(t, first)))
 		if errors.Is(err, rpctypes.ErrCompacted) {
 			break
 		}
@@ -48,7 +49,7 @@ func TestCompactorSharedByTwoServers(t *testing.T) {
 	// The newest revision is never compacted right away: the compactor
 	// only compacts to a revision recorded one interval earlier.
 	cur := mustGetRV(t, s, context.Background())
-	if _, err := s.client.Get(context.Background(), podKey("ns", "a"), withRev(cur)); err != nil {
+	if _, err := s.client.Get(context.Background(), storagetest.PodKey("ns", "a"), withRev(cur)); err != nil {
 		t.Fatalf("newest revision unreadable: %v", err)
 	}
 	resp, err := s.client.Get(context.Background(), CompactRevKey)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"reflect"
 	"sort"
 	"strconv"
@@ -15,9 +16,9 @@ import (
 
 func TestListPrefixes(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	for _, p := range []struct{ ns, name string }{{"a", "p1"}, {"a", "p2"}, {"ab", "p3"}, {"b", "p4"}} {
-		mustCreate(t, s, newPod(p.ns, p.name, nil))
+		storagetest.CreatePod(t, s, storagetest.NewPod(p.ns, p.name, nil))
 	}
 	// A sibling resource whose name extends "pods" must not bleed in.
 	if _, err := s.client.Put(ctx, "/registry/podsx/a/x", "junk"); err != nil {
@@ -32,8 +33,8 @@ func TestListPrefixes(t *testing.T) {
 		{name: "all", prefix: "/registry/pods", recursive: true, want: []string{"a/p1", "a/p2", "ab/p3", "b/p4"}},
 		{name: "all with slash", prefix: "/registry/pods/", recursive: true, want: []string{"a/p1", "a/p2", "ab/p3", "b/p4"}},
 		{name: "namespace a", prefix: "/registry/pods/a", recursive: true, want: []string{"a/p1", "a/p2"}},
-		{name: "single key", prefix: podKey("a", "p2"), want: []string{"a/p2"}},
-		{name: "single missing key", prefix: podKey("a", "zz")},
+		{name: "single key", prefix: storagetest.PodKey("a", "p2"), want: []string{"a/p2"}},
+		{name: "single missing key", prefix: storagetest.PodKey("a", "zz")},
 		{name: "empty namespace", prefix: "/registry/pods/zz", recursive: true},
 	}
 	for _, tt := range tests {
@@ -57,11 +58,11 @@ func TestListPrefixes(t *testing.T) {
 
 func TestListPaginationSnapshot(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	var want []string
 	for i := 0; i < 10; i++ {
 		name := fmt.Sprintf("p%02d", i)
-		mustCreate(t, s, newPod("ns", name, nil))
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", name, nil))
 		want = append(want, "ns/"+name)
 	}
 
@@ -83,8 +84,8 @@ func TestListPaginationSnapshot(t *testing.T) {
 		}
 		got = append(got, podNames(list)...)
 		// Writes between pages are not seen: the list is one snapshot.
-		mustCreate(t, s, newPod("ns", fmt.Sprintf("late%d", page), nil))
-		if err := s.Delete(ctx, podKey("ns", fmt.Sprintf("p%02d", 9-page)), &corev1.Pod{}, nil, nil); err != nil {
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", fmt.Sprintf("late%d", page), nil))
+		if err := s.Delete(ctx, storagetest.PodKey("ns", fmt.Sprintf("p%02d", 9-page)), &corev1.Pod{}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if list.Continue == "" {
@@ -105,7 +106,7 @@ func TestListPaginationSnapshot(t *testing.T) {
 
 func TestListSelectorWithLimit(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	var want []string
 	for i := 0; i < 40; i++ {
 		lbls := map[string]string{"app": "other"}
@@ -113,7 +114,7 @@ func TestListSelectorWithLimit(t *testing.T) {
 			lbls["app"] = "web"
 			want = append(want, fmt.Sprintf("ns/p%02d", i))
 		}
-		mustCreate(t, s, newPod("ns", fmt.Sprintf("p%02d", i), lbls))
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", fmt.Sprintf("p%02d", i), lbls))
 	}
 	opts := ListOptions{Recursive: true, Predicate: labelPred(t, "app=web")}
 	opts.Predicate.Limit = 3
@@ -142,10 +143,10 @@ func TestListSelectorWithLimit(t *testing.T) {
 
 func TestListResourceVersions(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
-	first := mustCreate(t, s, newPod("ns", "a", nil))
-	mustCreate(t, s, newPod("ns", "b", nil))
-	second := mustCreate(t, s, newPod("ns", "c", nil))
+	ctx := storagetest.Context(t)
+	first := storagetest.CreatePod(t, s, storagetest.NewPod("ns", "a", nil))
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "b", nil))
+	second := storagetest.CreatePod(t, s, storagetest.NewPod("ns", "c", nil))
 	firstRV := first.ResourceVersion
 
 	tests := []struct {
@@ -171,14 +172,8 @@ func TestListResourceVersions(t *testing.T) {
 			tt.opts.Recursive = true
 			list := &corev1.PodList{}
 			err := s.GetList(ctx, "/registry/pods", tt.opts, list)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				}
+			if storagetest.ExpectError(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if len(list.Items) != tt.wantNames {
 				t.Fatalf("got %v", podNames(list))
@@ -192,16 +187,16 @@ func TestListResourceVersions(t *testing.T) {
 
 func TestListCompacted(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	for i := 0; i < 5; i++ {
-		mustCreate(t, s, newPod("ns", fmt.Sprintf("p%d", i), nil))
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", fmt.Sprintf("p%d", i), nil))
 	}
 	page := &corev1.PodList{}
 	if err := s.GetList(ctx, "/registry/pods", ListOptions{Recursive: true, Predicate: SelectionPredicate{Limit: 2}}, page); err != nil {
 		t.Fatal(err)
 	}
 	oldRV := page.ResourceVersion
-	mustCreate(t, s, newPod("ns", "p9", nil))
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "p9", nil))
 	cur := mustGetRV(t, s, ctx)
 	if _, err := s.client.Compact(ctx, cur); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,8 +19,8 @@ func TestMetricsRegistered(t *testing.T) {
 	}
 	notFoundErrors := counterValue(t, requestErrors.WithLabelValues("get", "pods"))
 	s := newTestStore(t)
-	mustCreate(t, s, newPod("ns", "m", nil))
-	_ = s.Get(testCtx(t), podKey("ns", "missing"), GetOptions{}, &corev1.Pod{})
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "m", nil))
+	_ = s.Get(storagetest.Context(t), storagetest.PodKey("ns", "missing"), GetOptions{}, &corev1.Pod{})
 
 	families, err := reg.Gather()
 	if err != nil {

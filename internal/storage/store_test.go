@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"strconv"
 	"testing"
 
@@ -13,13 +14,13 @@ import (
 
 func TestCreateGet(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 
-	in := newPod("ns1", "a", map[string]string{"app": "web"})
+	in := storagetest.NewPod("ns1", "a", map[string]string{"app": "web"})
 	in.ResourceVersion = "42" // ignored: etcd decides
 	in.Kind, in.APIVersion = "Pod", "v1"
 	created := &corev1.Pod{}
-	if err := s.Create(ctx, podKey("ns1", "a"), in, created); err != nil {
+	if err := s.Create(ctx, storagetest.PodKey("ns1", "a"), in, created); err != nil {
 		t.Fatal(err)
 	}
 	if created.ResourceVersion == "" || created.ResourceVersion == "42" {
@@ -33,7 +34,7 @@ func TestCreateGet(t *testing.T) {
 	}
 
 	// The stored bytes are protobuf in the k8s envelope without resourceVersion.
-	raw, err := s.client.Get(ctx, podKey("ns1", "a"))
+	raw, err := s.client.Get(ctx, storagetest.PodKey("ns1", "a"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,17 +52,17 @@ func TestCreateGet(t *testing.T) {
 		wantErr error
 		wantRV  string
 	}{
-		{name: "latest", key: podKey("ns1", "a"), wantRV: created.ResourceVersion},
-		{name: "any", key: podKey("ns1", "a"), opts: GetOptions{ResourceVersion: "0"}, wantRV: created.ResourceVersion},
-		{name: "at least created", key: podKey("ns1", "a"), opts: GetOptions{ResourceVersion: created.ResourceVersion}, wantRV: created.ResourceVersion},
-		{name: "future", key: podKey("ns1", "a"), opts: GetOptions{ResourceVersion: "100000"}, wantErr: ErrTooLargeResourceVersion},
-		{name: "invalid rv", key: podKey("ns1", "a"), opts: GetOptions{ResourceVersion: "abc"}, wantErr: ErrInvalidResourceVersion},
-		{name: "missing", key: podKey("ns1", "b"), wantErr: ErrKeyNotFound},
-		{name: "missing ignored", key: podKey("ns1", "b"), opts: GetOptions{IgnoreNotFound: true}},
+		{name: "latest", key: storagetest.PodKey("ns1", "a"), wantRV: created.ResourceVersion},
+		{name: "any", key: storagetest.PodKey("ns1", "a"), opts: GetOptions{ResourceVersion: "0"}, wantRV: created.ResourceVersion},
+		{name: "at least created", key: storagetest.PodKey("ns1", "a"), opts: GetOptions{ResourceVersion: created.ResourceVersion}, wantRV: created.ResourceVersion},
+		{name: "future", key: storagetest.PodKey("ns1", "a"), opts: GetOptions{ResourceVersion: "100000"}, wantErr: ErrTooLargeResourceVersion},
+		{name: "invalid rv", key: storagetest.PodKey("ns1", "a"), opts: GetOptions{ResourceVersion: "abc"}, wantErr: ErrInvalidResourceVersion},
+		{name: "missing", key: storagetest.PodKey("ns1", "b"), wantErr: ErrKeyNotFound},
+		{name: "missing ignored", key: storagetest.PodKey("ns1", "b"), opts: GetOptions{IgnoreNotFound: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := newPod("junk", "junk", nil)
+			out := storagetest.NewPod("junk", "junk", nil)
 			err := s.Get(ctx, tt.key, tt.opts, out)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
@@ -89,7 +90,7 @@ func TestCreateGet(t *testing.T) {
 	}
 
 	t.Run("exists", func(t *testing.T) {
-		err := s.Create(ctx, podKey("ns1", "a"), newPod("ns1", "a", nil), &corev1.Pod{})
+		err := s.Create(ctx, storagetest.PodKey("ns1", "a"), storagetest.NewPod("ns1", "a", nil), &corev1.Pod{})
 		if !errors.Is(err, ErrKeyExists) {
 			t.Fatalf("err = %v, want ErrKeyExists", err)
 		}
@@ -98,7 +99,7 @@ func TestCreateGet(t *testing.T) {
 
 func TestConfigMapAndJSONFallback(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	cm := &corev1.ConfigMap{}
 	cm.Name, cm.Namespace = "cfg", "ns1"
 	cm.Data = map[string]string{"k": "v"}
@@ -132,12 +133,12 @@ func TestConfigMapAndJSONFallback(t *testing.T) {
 
 func TestCurrentResourceVersion(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	before, err := s.CurrentResourceVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustCreate(t, s, newPod("ns", "p", nil))
+	p := storagetest.CreatePod(t, s, storagetest.NewPod("ns", "p", nil))
 	after, err := s.CurrentResourceVersion(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,7 +25,7 @@ func setLabel(k, v string) UpdateFunc {
 
 func TestGuaranteedUpdate(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	strPtr := func(s string) *string { return &s }
 	uidPtr := func(s string) *types.UID { u := types.UID(s); return &u }
 
@@ -61,17 +62,17 @@ func TestGuaranteedUpdate(t *testing.T) {
 				if pod.Name != "" || pod.ResourceVersion != "" {
 					return nil, fmt.Errorf("want a zero pod, got %+v", pod.ObjectMeta)
 				}
-				p := newPod("ns", "fresh", map[string]string{"x": "7"})
+				p := storagetest.NewPod("ns", "fresh", map[string]string{"x": "7"})
 				return p, nil
 			}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("p%d", i)
-			key := podKey("ns", name)
+			key := storagetest.PodKey("ns", name)
 			var before *corev1.Pod
 			if tt.exists {
-				before = mustCreate(t, s, newPod("ns", name, nil))
+				before = storagetest.CreatePod(t, s, storagetest.NewPod("ns", name, nil))
 			}
 			var pre *Preconditions
 			if tt.preconditions != nil {
@@ -79,14 +80,8 @@ func TestGuaranteedUpdate(t *testing.T) {
 			}
 			out := &corev1.Pod{}
 			err := s.GuaranteedUpdate(ctx, key, out, tt.ignoreNotFound, pre, tt.tryUpdate)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				}
+			if storagetest.ExpectError(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			stored := &corev1.Pod{}
 			if err := s.Get(ctx, key, GetOptions{}, stored); err != nil {
@@ -110,15 +105,15 @@ var errBoom = errors.New("boom")
 
 func TestGuaranteedUpdateRetriesOnConflict(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
-	mustCreate(t, s, newPod("ns", "p", nil))
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "p", nil))
 	calls := 0
 	out := &corev1.Pod{}
-	err := s.GuaranteedUpdate(ctx, podKey("ns", "p"), out, false, nil, func(cur runtime.Object) (runtime.Object, error) {
+	err := s.GuaranteedUpdate(ctx, storagetest.PodKey("ns", "p"), out, false, nil, func(cur runtime.Object) (runtime.Object, error) {
 		calls++
 		if calls == 1 {
 			// Someone else writes between our read and our write.
-			if err := s.GuaranteedUpdate(ctx, podKey("ns", "p"), &corev1.Pod{}, false, nil, setLabel("other", "yes")); err != nil {
+			if err := s.GuaranteedUpdate(ctx, storagetest.PodKey("ns", "p"), &corev1.Pod{}, false, nil, setLabel("other", "yes")); err != nil {
 				return nil, err
 			}
 		}
@@ -137,7 +132,7 @@ func TestGuaranteedUpdateRetriesOnConflict(t *testing.T) {
 
 func TestDelete(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	otherUID := types.UID("other")
 
 	tests := []struct {
@@ -157,16 +152,16 @@ func TestDelete(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("p%d", i)
 			if tt.exists {
-				mustCreate(t, s, newPod("ns", name, map[string]string{"a": "b"}))
+				storagetest.CreatePod(t, s, storagetest.NewPod("ns", name, map[string]string{"a": "b"}))
 			}
 			out := &corev1.Pod{}
-			err := s.Delete(ctx, podKey("ns", name), out, tt.pre, tt.validate)
+			err := s.Delete(ctx, storagetest.PodKey("ns", name), out, tt.pre, tt.validate)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
 				}
 				if tt.exists {
-					if err := s.Get(ctx, podKey("ns", name), GetOptions{}, &corev1.Pod{}); err != nil {
+					if err := s.Get(ctx, storagetest.PodKey("ns", name), GetOptions{}, &corev1.Pod{}); err != nil {
 						t.Fatalf("object gone after a refused delete: %v", err)
 					}
 				}
@@ -182,20 +177,20 @@ func TestDelete(t *testing.T) {
 			if rvOf(t, out) != cur {
 				t.Fatalf("out rv = %s, want the deletion revision %d", out.ResourceVersion, cur)
 			}
-			if err := s.Get(ctx, podKey("ns", name), GetOptions{}, &corev1.Pod{}); !errors.Is(err, ErrKeyNotFound) {
+			if err := s.Get(ctx, storagetest.PodKey("ns", name), GetOptions{}, &corev1.Pod{}); !errors.Is(err, ErrKeyNotFound) {
 				t.Fatalf("get after delete: %v", err)
 			}
 		})
 	}
 
 	t.Run("retries after a concurrent write", func(t *testing.T) {
-		mustCreate(t, s, newPod("ns", "race", nil))
+		storagetest.CreatePod(t, s, storagetest.NewPod("ns", "race", nil))
 		calls := 0
 		out := &corev1.Pod{}
-		err := s.Delete(ctx, podKey("ns", "race"), out, nil, func(ctx context.Context, cur runtime.Object) error {
+		err := s.Delete(ctx, storagetest.PodKey("ns", "race"), out, nil, func(ctx context.Context, cur runtime.Object) error {
 			calls++
 			if calls == 1 {
-				return s.GuaranteedUpdate(ctx, podKey("ns", "race"), &corev1.Pod{}, false, nil, setLabel("late", "1"))
+				return s.GuaranteedUpdate(ctx, storagetest.PodKey("ns", "race"), &corev1.Pod{}, false, nil, setLabel("late", "1"))
 			}
 			return nil
 		})

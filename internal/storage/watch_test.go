@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/nauta/nauta/internal/storage/storagetest"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -31,7 +32,7 @@ func checkEvent(t *testing.T, ev watch.Event, want wantEvent) {
 
 func TestWatchTransitions(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	start := mustGetRV(t, s, ctx)
 
 	w, err := s.Watch(ctx, "/registry/pods", ListOptions{
@@ -46,7 +47,7 @@ func TestWatchTransitions(t *testing.T) {
 
 	update := func(app, v string) {
 		t.Helper()
-		err := s.GuaranteedUpdate(ctx, podKey("ns", "p"), &corev1.Pod{}, false, nil, func(cur kruntime.Object) (kruntime.Object, error) {
+		err := s.GuaranteedUpdate(ctx, storagetest.PodKey("ns", "p"), &corev1.Pod{}, false, nil, func(cur kruntime.Object) (kruntime.Object, error) {
 			pod := cur.(*corev1.Pod)
 			pod.Labels = map[string]string{"app": app, "v": v}
 			return pod, nil
@@ -55,15 +56,15 @@ func TestWatchTransitions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustCreate(t, s, newPod("ns", "p", map[string]string{"app": "db", "v": "0"})) // not selected
-	update("web", "1")                                                            // enters the selection
-	update("web", "2")                                                            // stays
-	update("db", "3")                                                             // leaves
-	update("db", "4")                                                             // stays out
-	update("web", "5")                                                            // enters again
-	mustCreate(t, s, newPod("other", "q", map[string]string{"app": "web", "v": "q"}))
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "p", map[string]string{"app": "db", "v": "0"})) // not selected
+	update("web", "1")                                                                                   // enters the selection
+	update("web", "2")                                                                                   // stays
+	update("db", "3")                                                                                    // leaves
+	update("db", "4")                                                                                    // stays out
+	update("web", "5")                                                                                   // enters again
+	storagetest.CreatePod(t, s, storagetest.NewPod("other", "q", map[string]string{"app": "web", "v": "q"}))
 	del := &corev1.Pod{}
-	if err := s.Delete(ctx, podKey("ns", "p"), del, nil, nil); err != nil {
+	if err := s.Delete(ctx, storagetest.PodKey("ns", "p"), del, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -75,18 +76,18 @@ func TestWatchTransitions(t *testing.T) {
 		{watch.Added, "q", "q"},
 		{watch.Deleted, "p", "5"},
 	} {
-		ev := nextEvent(t, w)
+		ev := storagetest.NextEvent(t, w)
 		checkEvent(t, ev, want)
 		if want.typ == watch.Deleted && want.label == "5" && rvOf(t, ev.Object) != rvOf(t, del) {
 			t.Fatalf("DELETED rv %d, want deletion revision %d", rvOf(t, ev.Object), rvOf(t, del))
 		}
 	}
-	expectNoEvent(t, w, 200*time.Millisecond)
+	storagetest.ExpectNoEvent(t, w, 200*time.Millisecond)
 }
 
 func TestWatchInitialStateAndSingleKey(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	yes := true
 	newFunc := func() kruntime.Object { return &corev1.Pod{} }
 
@@ -113,8 +114,8 @@ func TestWatchInitialStateAndSingleKey(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ns := fmt.Sprintf("ns%d", i)
-			mustCreate(t, s, newPod(ns, "a", map[string]string{"v": "a"}))
-			mustCreate(t, s, newPod(ns, "b", map[string]string{"v": "b"}))
+			storagetest.CreatePod(t, s, storagetest.NewPod(ns, "a", map[string]string{"v": "a"}))
+			storagetest.CreatePod(t, s, storagetest.NewPod(ns, "b", map[string]string{"v": "b"}))
 			w, err := s.Watch(ctx, "/registry/pods/"+ns+"/"+tt.key, tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -122,10 +123,10 @@ func TestWatchInitialStateAndSingleKey(t *testing.T) {
 			defer w.Stop()
 			initial := tt.want[:len(tt.want)-1]
 			for _, want := range initial {
-				checkEvent(t, nextEvent(t, w), want)
+				checkEvent(t, storagetest.NextEvent(t, w), want)
 			}
 			if tt.wantBookmark {
-				ev := nextEvent(t, w)
+				ev := storagetest.NextEvent(t, w)
 				if ev.Type != watch.Bookmark {
 					t.Fatalf("got %s, want BOOKMARK", ev.Type)
 				}
@@ -134,21 +135,21 @@ func TestWatchInitialStateAndSingleKey(t *testing.T) {
 					t.Fatalf("bookmark %+v", m.ObjectMeta)
 				}
 			}
-			if err := s.GuaranteedUpdate(ctx, podKey(ns, "b"), &corev1.Pod{}, false, nil, setLabel("v", "b2")); err != nil {
+			if err := s.GuaranteedUpdate(ctx, storagetest.PodKey(ns, "b"), &corev1.Pod{}, false, nil, setLabel("v", "b2")); err != nil {
 				t.Fatal(err)
 			}
-			checkEvent(t, nextEvent(t, w), tt.want[len(tt.want)-1])
-			expectNoEvent(t, w, 100*time.Millisecond)
+			checkEvent(t, storagetest.NextEvent(t, w), tt.want[len(tt.want)-1])
+			storagetest.ExpectNoEvent(t, w, 100*time.Millisecond)
 		})
 	}
 }
 
 func TestWatchCompacted(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
-	old := mustCreate(t, s, newPod("ns", "a", nil))
-	mustCreate(t, s, newPod("ns", "b", nil))
-	mustCreate(t, s, newPod("ns", "c", nil))
+	ctx := storagetest.Context(t)
+	old := storagetest.CreatePod(t, s, storagetest.NewPod("ns", "a", nil))
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "b", nil))
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "c", nil))
 	cur := mustGetRV(t, s, ctx)
 	if _, err := s.client.Compact(ctx, cur); err != nil {
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func TestWatchCompacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	ev := nextEvent(t, w)
+	ev := storagetest.NextEvent(t, w)
 	status, ok := ev.Object.(*metav1.Status)
 	if ev.Type != watch.Error || !ok {
 		t.Fatalf("got %s %#v, want ERROR", ev.Type, ev.Object)
@@ -182,8 +183,8 @@ func TestWatchStops(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mustCreate(t, s, newPod("ns", how, nil))
-			nextEvent(t, w)
+			storagetest.CreatePod(t, s, storagetest.NewPod("ns", how, nil))
+			storagetest.NextEvent(t, w)
 			if how == "stop" {
 				w.Stop()
 			} else {
@@ -206,8 +207,8 @@ func TestWatchStops(t *testing.T) {
 
 func TestWatchProgressBookmarks(t *testing.T) {
 	s := NewStore(startEtcdWithProgress(t, 100*time.Millisecond))
-	ctx := testCtx(t)
-	mustCreate(t, s, newPod("ns", "a", nil))
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "a", nil))
 	cur := mustGetRV(t, s, ctx)
 	w, err := s.Watch(ctx, "/registry/pods", ListOptions{
 		Recursive: true, ResourceVersion: strconv.FormatInt(cur, 10), AllowWatchBookmarks: true,
@@ -239,14 +240,14 @@ func TestWatchProgressBookmarks(t *testing.T) {
 
 func TestWatchNoGoroutineLeak(t *testing.T) {
 	s := newTestStore(t)
-	ctx := testCtx(t)
-	mustCreate(t, s, newPod("ns", "a", nil))
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, s, storagetest.NewPod("ns", "a", nil))
 	// Warm up the client's watch stream machinery.
 	w, err := s.Watch(ctx, "/registry/pods", ListOptions{Recursive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, w)
+	storagetest.NextEvent(t, w)
 	w.Stop()
 	time.Sleep(200 * time.Millisecond)
 	base := runtime.NumGoroutine()
@@ -257,7 +258,7 @@ func TestWatchNoGoroutineLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nextEvent(t, w)
+		storagetest.NextEvent(t, w)
 		ws = append(ws, w)
 	}
 	for _, w := range ws {

@@ -9,7 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -53,31 +52,16 @@ func (h *Handler) createBinding(w http.ResponseWriter, r *http.Request, s *scope
 // bind assigns a pod to the node a Binding targets: spec.nodeName is set
 // (once: 409 when the pod is already bound) and PodScheduled becomes True.
 func (h *Handler) bind(w http.ResponseWriter, r *http.Request, s *scope, urlName string) {
-	opts := &metav1.CreateOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateCreateOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("CreateOptions", errs))
-		return
-	}
-	body, err := readBody(r)
+	opts, err := createOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	info, err := inputSerializer(r)
+	obj, err := s.decodeBodyAs(r, fieldValidation(opts.FieldValidation), bindingGVK, &corev1.Binding{})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	obj, warnings, err := decodeObject(body, info, fieldValidation(opts.FieldValidation), bindingGVK, &corev1.Binding{})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.warn(warnings...)
 	binding := obj.(*corev1.Binding)
 	if urlName != "" && binding.Name != urlName {
 		s.fail(w, r, apierrors.NewBadRequest("name in URL does not match name in Binding object"))

@@ -6,8 +6,6 @@ import (
 	"net/http"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/nauta/nauta/internal/apiserver/admission"
@@ -17,35 +15,16 @@ import (
 
 // create serves POST on a collection.
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, s *scope) {
-	opts := &metav1.CreateOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateCreateOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("CreateOptions", errs))
-		return
-	}
-	obj, err := s.decodeBody(r, fieldValidation(opts.FieldValidation))
+	opts, err := createOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m, err := accessor(obj)
+	stored, err := s.decodeWrite(r, fieldValidation(opts.FieldValidation), false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.ensureNamespace(m); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	stored, err := s.ep.toStorage(obj)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.ep.res.Strategy.Default(stored)
 	out, err := h.createStored(r.Context(), s, stored, isDryRun(opts.DryRun))
 	if err != nil {
 		s.fail(w, r, err)

@@ -93,25 +93,68 @@ func decodeError(err error, gvk *schema.GroupVersionKind, want schema.GroupVersi
 	return apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v (%s)", want.Kind, err, summary))
 }
 
-// decodeBody reads and decodes the request body as a served-version
-// object of the endpoint, queuing strict-decoding warnings on s.
-func (s *scope) decodeBody(r *http.Request, directive string) (runtime.Object, error) {
+// readInput reads the request body and picks its decoder from
+// Content-Type.
+func readInput(r *http.Request) ([]byte, runtime.SerializerInfo, error) {
 	body, err := readBody(r)
 	if err != nil {
-		return nil, err
+		return nil, runtime.SerializerInfo{}, err
 	}
 	info, err := inputSerializer(r)
 	if err != nil {
-		return nil, err
+		return nil, runtime.SerializerInfo{}, err
 	}
-	into, err := s.ep.newServed()
+	return body, info, nil
+}
+
+// decodeBodyAs reads and decodes the request body into into, an empty
+// object of kind want, queuing strict-decoding warnings on s.
+func (s *scope) decodeBodyAs(r *http.Request, directive string, want schema.GroupVersionKind, into runtime.Object) (runtime.Object, error) {
+	body, info, err := readInput(r)
 	if err != nil {
 		return nil, err
 	}
-	obj, warnings, err := decodeObject(body, info, directive, s.ep.gvk, into)
+	obj, warnings, err := decodeObject(body, info, directive, want, into)
 	if err != nil {
 		return nil, err
 	}
 	s.warn(warnings...)
 	return obj, nil
+}
+
+// decodeBody reads and decodes the request body as a served-version
+// object of the endpoint.
+func (s *scope) decodeBody(r *http.Request, directive string) (runtime.Object, error) {
+	into, err := s.ep.newServed()
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeBodyAs(r, directive, s.ep.gvk, into)
+}
+
+// decodeWrite decodes the body of a create or update and returns it as a
+// defaulted stored-version object. See checkIdentity for matchName.
+func (s *scope) decodeWrite(r *http.Request, directive string, matchName bool) (runtime.Object, error) {
+	obj, err := s.decodeBody(r, directive)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkIdentity(obj, matchName); err != nil {
+		return nil, err
+	}
+	return s.ep.toStorage(obj)
+}
+
+// checkIdentity checks that a written object belongs where the URL puts
+// it: its namespace (filled in when empty) and, with matchName, its name.
+func (s *scope) checkIdentity(obj runtime.Object, matchName bool) error {
+	m, err := accessor(obj)
+	if err != nil {
+		return err
+	}
+	if matchName && m.GetName() != s.name {
+		return apierrors.NewBadRequest(fmt.Sprintf(
+			"the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), s.name))
+	}
+	return s.ensureNamespace(m)
 }

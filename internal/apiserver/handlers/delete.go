@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -27,13 +26,9 @@ var (
 
 // delete serves DELETE on an object.
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, s *scope) {
-	opts, err := decodeDeleteOptions(r)
+	opts, err := deleteOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateDeleteOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("DeleteOptions", errs))
 		return
 	}
 	out, deleted, err := h.deleteStored(r.Context(), s, s.name, opts)
@@ -351,23 +346,12 @@ func (h *Handler) deleteCollection(w http.ResponseWriter, r *http.Request, s *sc
 		s.fail(w, r, err)
 		return
 	}
-	opts, err := decodeDeleteOptions(r)
+	opts, err := deleteOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if errs := metav1validation.ValidateDeleteOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("DeleteOptions", errs))
-		return
-	}
-	list := s.ep.res.NewList()
-	key, recursive := s.listKey(lo)
-	err = s.ep.store.GetList(r.Context(), key, storage.ListOptions{
-		ResourceVersion:      lo.opts.ResourceVersion,
-		ResourceVersionMatch: lo.opts.ResourceVersionMatch,
-		Predicate:            lo.predicate,
-		Recursive:            recursive,
-	}, list)
+	list, err := s.readList(r.Context(), lo)
 	if err != nil {
 		s.fail(w, r, err)
 		return

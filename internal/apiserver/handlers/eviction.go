@@ -36,21 +36,12 @@ var evictionGVK = policyv1.SchemeGroupVersion.WithKind("Eviction")
 // (honouring the eviction's DeleteOptions) unless that would take a
 // PodDisruptionBudget matching it below its allowed disruptions (429).
 func (h *Handler) createEviction(w http.ResponseWriter, r *http.Request, s *scope) {
-	opts := &metav1.CreateOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateCreateOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("CreateOptions", errs))
-		return
-	}
-	body, err := readBody(r)
+	opts, err := createOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	info, err := inputSerializer(r)
+	body, info, err := readInput(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

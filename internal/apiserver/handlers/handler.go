@@ -186,6 +186,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
 	verb := s.info.Verb
+	if sub := s.info.Subresource; sub != "" && !s.ep.servesSubresource(sub) {
+		s.fail(w, r, notFound())
+		return
+	}
 	switch s.info.Subresource {
 	case "":
 		if !s.ep.allowsVerb(verb) || (s.name == "" && (verb == "get" || verb == "update" || verb == "patch" || verb == "delete")) {
@@ -217,25 +221,10 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
 			s.fail(w, r, apierrors.NewMethodNotSupported(s.ep.gr, verb))
 		}
 	case "status":
-		if !s.ep.res.Status {
-			s.fail(w, r, notFound())
-			return
-		}
-		switch verb {
-		case "get":
-			h.get(w, r, s)
-		case "update":
-			h.update(w, r, s, updateStatus)
-		case "patch":
-			h.patch(w, r, s, updateStatus)
-		default:
-			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
-		}
+		h.servePart(w, r, s, updateStatus)
+	case "ephemeralcontainers":
+		h.servePart(w, r, s, updateEphemeral)
 	case "scale":
-		if s.ep.res.Scale == nil {
-			s.fail(w, r, notFound())
-			return
-		}
 		switch verb {
 		case "get":
 			h.getScale(w, r, s)
@@ -247,53 +236,60 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
 			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
 		}
 	case "binding":
-		if s.ep.gr != podsGR {
-			s.fail(w, r, notFound())
-			return
+		if s.onlyVerb(w, r, "create") {
+			h.createBinding(w, r, s)
 		}
-		if verb != "create" {
-			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
-			return
-		}
-		h.createBinding(w, r, s)
 	case "eviction":
-		if s.ep.gr != podsGR {
-			s.fail(w, r, notFound())
-			return
-		}
-		if verb != "create" {
-			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
-			return
-		}
-		h.createEviction(w, r, s)
-	case "ephemeralcontainers":
-		if s.ep.gr != podsGR {
-			s.fail(w, r, notFound())
-			return
-		}
-		switch verb {
-		case "get":
-			h.get(w, r, s)
-		case "update":
-			h.update(w, r, s, updateEphemeral)
-		case "patch":
-			h.patch(w, r, s, updateEphemeral)
-		default:
-			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+		if s.onlyVerb(w, r, "create") {
+			h.createEviction(w, r, s)
 		}
 	case "finalize":
-		if s.ep.gr != namespacesGR {
-			s.fail(w, r, notFound())
-			return
+		if s.onlyVerb(w, r, "update") {
+			h.update(w, r, s, updateFinalize)
 		}
-		if verb != "update" {
-			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
-			return
-		}
-		h.update(w, r, s, updateFinalize)
 	default:
 		s.fail(w, r, notFound())
 	}
+}
+
+// servesSubresource reports whether the endpoint has the subresource sub.
+func (ep *endpoint) servesSubresource(sub string) bool {
+	switch sub {
+	case "status":
+		return ep.res.Status
+	case "scale":
+		return ep.res.Scale != nil
+	case "binding", "eviction", "ephemeralcontainers":
+		return ep.gr == podsGR
+	case "finalize":
+		return ep.gr == namespacesGR
+	}
+	return false
+}
+
+// servePart serves get, update and patch of a subresource that is a part
+// of the stored object itself (status, ephemeralcontainers).
+func (h *Handler) servePart(w http.ResponseWriter, r *http.Request, s *scope, kind updateKind) {
+	switch verb := s.info.Verb; verb {
+	case "get":
+		h.get(w, r, s)
+	case "update":
+		h.update(w, r, s, kind)
+	case "patch":
+		h.patch(w, r, s, kind)
+	default:
+		s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), verb))
+	}
+}
+
+// onlyVerb reports whether the request's verb is the one verb a
+// subresource serves, answering 405 when it is not.
+func (s *scope) onlyVerb(w http.ResponseWriter, r *http.Request, verb string) bool {
+	if s.info.Verb != verb {
+		s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), s.info.Verb))
+		return false
+	}
+	return true
 }
 
 // allowsVerb reports whether the main resource serves verb.
@@ -336,15 +332,17 @@ func (ep *endpoint) newServed() (runtime.Object, error) {
 	return apischeme.Scheme.New(ep.gvk)
 }
 
-// toStorage converts a decoded served-version object to the stored version.
+// toStorage converts a decoded served-version object to the stored
+// version and applies the strategy's defaults.
 func (ep *endpoint) toStorage(obj runtime.Object) (runtime.Object, error) {
-	if ep.res.ToStorage == nil {
-		return obj, nil
+	out := obj
+	if ep.res.ToStorage != nil {
+		var err error
+		if out, err = ep.res.ToStorage(obj); err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("converting %v to the storage version: %v", ep.gvk, err))
+		}
 	}
-	out, err := ep.res.ToStorage(obj)
-	if err != nil {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("converting %v to the storage version: %v", ep.gvk, err))
-	}
+	ep.res.Strategy.Default(out)
 	return out, nil
 }
 

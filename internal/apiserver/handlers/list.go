@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -99,6 +100,22 @@ func (s *scope) listOptions(r *http.Request) (*listRequest, error) {
 	return lr, nil
 }
 
+// readList reads the stored objects a list request selects.
+func (s *scope) readList(ctx context.Context, lr *listRequest) (runtime.Object, error) {
+	list := s.ep.res.NewList()
+	key, recursive := s.listKey(lr)
+	err := s.ep.store.GetList(ctx, key, storage.ListOptions{
+		ResourceVersion:      lr.opts.ResourceVersion,
+		ResourceVersionMatch: lr.opts.ResourceVersionMatch,
+		Predicate:            lr.predicate,
+		Recursive:            recursive,
+	}, list)
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
 // listKey is where a list or watch reads: one key when the request pins
 // a single object, else the (namespace) prefix, recursively.
 func (s *scope) listKey(lr *listRequest) (string, bool) {
@@ -119,14 +136,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *scope) {
 		h.watch(w, r, s)
 		return
 	}
-	list := s.ep.res.NewList()
-	key, recursive := s.listKey(lr)
-	err = s.ep.store.GetList(r.Context(), key, storage.ListOptions{
-		ResourceVersion:      lr.opts.ResourceVersion,
-		ResourceVersionMatch: lr.opts.ResourceVersionMatch,
-		Predicate:            lr.predicate,
-		Recursive:            recursive,
-	}, list)
+	list, err := s.readList(r.Context(), lr)
 	if err != nil {
 		s.fail(w, r, err)
 		return

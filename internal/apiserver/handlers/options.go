@@ -6,8 +6,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/nauta/nauta/internal/apischeme"
@@ -42,6 +44,56 @@ func fieldValidation(v string) string {
 // isDryRun reports whether dryRun asks for no persistence (validated to
 // only hold "All").
 func isDryRun(dryRun []string) bool { return len(dryRun) > 0 }
+
+// createOptions reads and validates a write's CreateOptions from the query.
+func createOptions(r *http.Request) (*metav1.CreateOptions, error) {
+	opts := &metav1.CreateOptions{}
+	if err := decodeQuery(r, opts); err != nil {
+		return nil, err
+	}
+	if errs := metav1validation.ValidateCreateOptions(opts); len(errs) > 0 {
+		return nil, invalidOptions("CreateOptions", errs)
+	}
+	return opts, nil
+}
+
+// updateOptions reads and validates a write's UpdateOptions from the query.
+func updateOptions(r *http.Request) (*metav1.UpdateOptions, error) {
+	opts := &metav1.UpdateOptions{}
+	if err := decodeQuery(r, opts); err != nil {
+		return nil, err
+	}
+	if errs := metav1validation.ValidateUpdateOptions(opts); len(errs) > 0 {
+		return nil, invalidOptions("UpdateOptions", errs)
+	}
+	return opts, nil
+}
+
+// patchOptions reads and validates PatchOptions from the query; which
+// options are valid depends on the patch type.
+func patchOptions(r *http.Request, pt types.PatchType) (*metav1.PatchOptions, error) {
+	opts := &metav1.PatchOptions{}
+	if err := decodeQuery(r, opts); err != nil {
+		return nil, err
+	}
+	if errs := metav1validation.ValidatePatchOptions(opts, pt); len(errs) > 0 {
+		return nil, invalidOptions("PatchOptions", errs)
+	}
+	return opts, nil
+}
+
+// deleteOptions reads DeleteOptions (see decodeDeleteOptions) and
+// validates them.
+func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
+	opts, err := decodeDeleteOptions(r)
+	if err != nil {
+		return nil, err
+	}
+	if errs := metav1validation.ValidateDeleteOptions(opts); len(errs) > 0 {
+		return nil, invalidOptions("DeleteOptions", errs)
+	}
+	return opts, nil
+}
 
 // decodeDeleteOptions reads DeleteOptions from the body when there is one
 // (any group's or meta.k8s.io's DeleteOptions kind), else from the query.

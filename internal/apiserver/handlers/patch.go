@@ -10,7 +10,6 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -45,25 +44,34 @@ func patchType(r *http.Request) (types.PatchType, error) {
 	return "", responsewriters.NewUnsupportedMediaTypeError(supportedPatchTypes)
 }
 
+// readPatch reads a PATCH request: its patch type, validated options and
+// body, an apply configuration already converted from YAML to JSON.
+func readPatch(r *http.Request) (types.PatchType, *metav1.PatchOptions, []byte, error) {
+	pt, err := patchType(r)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	opts, err := patchOptions(r, pt)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if pt == types.ApplyYAMLPatchType {
+		if body, err = yamlToJSON(body); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	return pt, opts, body, nil
+}
+
 // patch serves PATCH on an object or its status: JSON patch, JSON merge
 // patch, strategic merge patch against the served-version type, and
 // apply patches (see applyPatch).
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, s *scope, kind updateKind) {
-	pt, err := patchType(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	opts := &metav1.PatchOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidatePatchOptions(opts, pt); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("PatchOptions", errs))
-		return
-	}
-	body, err := readBody(r)
+	pt, opts, body, err := readPatch(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -72,10 +80,6 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, s *scope, kind u
 	apply := pt == types.ApplyYAMLPatchType
 	var applied runtime.Object
 	if apply {
-		if body, err = yamlToJSON(body); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		if applied, err = s.decodeApplied(body, directive); err != nil {
 			s.fail(w, r, err)
 			return
@@ -112,24 +116,11 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, s *scope, kind u
 					return nil, err
 				}
 			}
-			stored, err := s.ep.toStorage(obj)
-			if err != nil {
-				return nil, err
-			}
-			s.ep.res.Strategy.Default(stored)
-			return stored, nil
+			return s.ep.toStorage(obj)
 		},
 	})
 	s.warn(warnings...)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	code := http.StatusOK
-	if created {
-		code = http.StatusCreated
-	}
-	s.write(w, r, code, out)
+	s.writeUpdated(w, r, out, created, err)
 }
 
 // decodeApplied decodes an apply configuration (JSON) as a served object
@@ -145,15 +136,7 @@ func (s *scope) decodeApplied(body []byte, directive string) (runtime.Object, er
 		return nil, err
 	}
 	s.warn(warnings...)
-	m, err := accessor(obj)
-	if err != nil {
-		return nil, err
-	}
-	if m.GetName() != s.name {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf(
-			"the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), s.name))
-	}
-	if err := s.ensureNamespace(m); err != nil {
+	if err := s.checkIdentity(obj, true); err != nil {
 		return nil, err
 	}
 	return obj, nil

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -83,31 +82,16 @@ func (h *Handler) getScale(w http.ResponseWriter, r *http.Request, s *scope) {
 
 // updateScale serves PUT .../scale.
 func (h *Handler) updateScale(w http.ResponseWriter, r *http.Request, s *scope) {
-	opts := &metav1.UpdateOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateUpdateOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("UpdateOptions", errs))
-		return
-	}
-	body, err := readBody(r)
+	opts, err := updateOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	info, err := inputSerializer(r)
+	obj, err := s.decodeBodyAs(r, fieldValidation(opts.FieldValidation), scaleGVK, &autoscalingv1.Scale{})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	obj, warnings, err := decodeObject(body, info, fieldValidation(opts.FieldValidation), scaleGVK, &autoscalingv1.Scale{})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.warn(warnings...)
 	want := obj.(*autoscalingv1.Scale)
 	if want.Name != s.name {
 		s.fail(w, r, apierrors.NewBadRequest(fmt.Sprintf(
@@ -126,21 +110,7 @@ func (h *Handler) updateScale(w http.ResponseWriter, r *http.Request, s *scope) 
 
 // patchScale serves PATCH .../scale: the patch applies to the Scale.
 func (h *Handler) patchScale(w http.ResponseWriter, r *http.Request, s *scope) {
-	pt, err := patchType(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	opts := &metav1.PatchOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidatePatchOptions(opts, pt); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("PatchOptions", errs))
-		return
-	}
-	body, err := readBody(r)
+	pt, opts, body, err := readPatch(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -148,10 +118,6 @@ func (h *Handler) patchScale(w http.ResponseWriter, r *http.Request, s *scope) {
 	if pt == types.ApplyYAMLPatchType {
 		// An apply of a Scale is merged like a strategic merge patch.
 		pt = types.StrategicMergePatchType
-		if body, err = yamlToJSON(body); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 	}
 	directive := fieldValidation(opts.FieldValidation)
 	info, _ := responsewriters.SerializerFor(runtime.ContentTypeJSON)

@@ -3,13 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -38,40 +35,16 @@ var (
 
 // update serves PUT on an object, its status or a namespace's finalize.
 func (h *Handler) update(w http.ResponseWriter, r *http.Request, s *scope, kind updateKind) {
-	opts := &metav1.UpdateOptions{}
-	if err := decodeQuery(r, opts); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if errs := metav1validation.ValidateUpdateOptions(opts); len(errs) > 0 {
-		s.fail(w, r, invalidOptions("UpdateOptions", errs))
-		return
-	}
-	obj, err := s.decodeBody(r, fieldValidation(opts.FieldValidation))
+	opts, err := updateOptions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m, err := accessor(obj)
+	stored, err := s.decodeWrite(r, fieldValidation(opts.FieldValidation), true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if m.GetName() != s.name {
-		s.fail(w, r, apierrors.NewBadRequest(fmt.Sprintf(
-			"the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), s.name)))
-		return
-	}
-	if err := s.ensureNamespace(m); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	stored, err := s.ep.toStorage(obj)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.ep.res.Strategy.Default(stored)
 	out, created, err := h.updateStored(r.Context(), s, updateSpec{
 		kind:        kind,
 		allowCreate: kind == updateMain && s.ep.res.Strategy.AllowCreateOnUpdate(),
@@ -80,6 +53,12 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, s *scope, kind 
 			return stored.DeepCopyObject(), nil
 		},
 	})
+	s.writeUpdated(w, r, out, created, err)
+}
+
+// writeUpdated answers a write through updateStored: the error, or the
+// object with 201 when the write created it and 200 otherwise.
+func (s *scope) writeUpdated(w http.ResponseWriter, r *http.Request, out runtime.Object, created bool, err error) {
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -27,67 +27,62 @@ var _ workqueue.MetricsProvider = (*queueMetrics)(nil)
 // has them, for example a second manager in the same process, the existing
 // collectors are shared.
 func newQueueMetrics(reg prometheus.Registerer) (*queueMetrics, error) {
-	// From 10ns to 10s: queue waits and reconciles span that range.
-	buckets := prometheus.ExponentialBuckets(10e-9, 10, 10)
-	labels := []string{"name"}
 	m := &queueMetrics{
-		depth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Subsystem: "workqueue", Name: "depth",
-			Help: "Number of keys waiting in the workqueue.",
-		}, labels),
-		adds: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Subsystem: "workqueue", Name: "adds_total",
-			Help: "Number of keys added to the workqueue.",
-		}, labels),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Subsystem: "workqueue", Name: "queue_duration_seconds",
-			Help:    "Seconds a key waits in the workqueue before a worker takes it.",
-			Buckets: buckets,
-		}, labels),
-		workDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Subsystem: "workqueue", Name: "work_duration_seconds",
-			Help:    "Seconds a worker spends on one key.",
-			Buckets: buckets,
-		}, labels),
-		unfinished: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Subsystem: "workqueue", Name: "unfinished_work_seconds",
-			Help: "Seconds of work in progress that has not finished yet; a growing value points at stuck workers.",
-		}, labels),
-		longestRunning: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Subsystem: "workqueue", Name: "longest_running_processor_seconds",
-			Help: "Seconds the longest running worker of the queue has been busy.",
-		}, labels),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Subsystem: "workqueue", Name: "retries_total",
-			Help: "Number of rate-limited re-adds of keys to the workqueue.",
-		}, labels),
+		depth:          gaugeVec("depth", "Number of keys waiting in the workqueue."),
+		adds:           counterVec("adds_total", "Number of keys added to the workqueue."),
+		latency:        histogramVec("queue_duration_seconds", "Seconds a key waits in the workqueue before a worker takes it."),
+		workDuration:   histogramVec("work_duration_seconds", "Seconds a worker spends on one key."),
+		unfinished:     gaugeVec("unfinished_work_seconds", "Seconds of work in progress that has not finished yet; a growing value points at stuck workers."),
+		longestRunning: gaugeVec("longest_running_processor_seconds", "Seconds the longest running worker of the queue has been busy."),
+		retries:        counterVec("retries_total", "Number of rate-limited re-adds of keys to the workqueue."),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	var err error
-	if m.depth, err = register(reg, m.depth); err != nil {
-		return nil, err
-	}
-	if m.adds, err = register(reg, m.adds); err != nil {
-		return nil, err
-	}
-	if m.latency, err = register(reg, m.latency); err != nil {
-		return nil, err
-	}
-	if m.workDuration, err = register(reg, m.workDuration); err != nil {
-		return nil, err
-	}
-	if m.unfinished, err = register(reg, m.unfinished); err != nil {
-		return nil, err
-	}
-	if m.longestRunning, err = register(reg, m.longestRunning); err != nil {
-		return nil, err
-	}
-	if m.retries, err = register(reg, m.retries); err != nil {
+	err := errors.Join(
+		registerInto(reg, &m.depth),
+		registerInto(reg, &m.adds),
+		registerInto(reg, &m.latency),
+		registerInto(reg, &m.workDuration),
+		registerInto(reg, &m.unfinished),
+		registerInto(reg, &m.longestRunning),
+		registerInto(reg, &m.retries),
+	)
+	if err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// Every workqueue metric lives in the workqueue subsystem and is labelled
+// by queue name.
+const queueSubsystem = "workqueue"
+
+var queueLabels = []string{"name"}
+
+// queueBuckets span 10ns to 10s: queue waits and reconciles span that range.
+var queueBuckets = prometheus.ExponentialBuckets(10e-9, 10, 10)
+
+func gaugeVec(name, help string) *prometheus.GaugeVec {
+	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Subsystem: queueSubsystem, Name: name, Help: help}, queueLabels)
+}
+
+func counterVec(name, help string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Subsystem: queueSubsystem, Name: name, Help: help}, queueLabels)
+}
+
+func histogramVec(name, help string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Subsystem: queueSubsystem, Name: name, Help: help, Buckets: queueBuckets,
+	}, queueLabels)
+}
+
+// registerInto registers *c, replacing it with the collector already
+// registered under the same description if there is one.
+func registerInto[C prometheus.Collector](reg prometheus.Registerer, c *C) error {
+	var err error
+	*c, err = register(reg, *c)
+	return err
 }
 
 // register registers c, or returns the collector already registered under

@@ -3,7 +3,6 @@ package rootcacert
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,7 +12,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/nauta/nauta/internal/controller"
 )
@@ -23,15 +21,10 @@ const ControllerName = "root-ca-certificate-publisher-controller"
 
 // Controller publishes the root CA ConfigMap in every active namespace.
 type Controller struct {
+	*controller.NamespacedPublisher
 	client   kubernetes.Interface
 	rootCA   []byte
-	nsLister corelisters.NamespaceLister
 	cmLister corelisters.ConfigMapLister
-	// cmInformer is private to this controller and run by Run.
-	cmInformer cache.SharedIndexInformer
-	synced     []cache.InformerSynced
-	queue      workqueue.TypedRateLimitingInterface[string]
-	logger     *slog.Logger
 }
 
 var _ controller.Controller = (*Controller)(nil)
@@ -43,7 +36,6 @@ func New(cctx controller.Context) (controller.Controller, error) {
 	if len(cctx.RootCA) == 0 {
 		return nil, fmt.Errorf("%s: no root CA configured: %w", ControllerName, controller.ErrDisabled)
 	}
-	nsInformer := cctx.Informers.Core().V1().Namespaces()
 	// Only the kube-root-ca.crt ConfigMaps matter: a private informer
 	// filtered by name keeps every other ConfigMap of the cluster out of
 	// this process's memory (the shared factory's would cache them all).
@@ -53,59 +45,28 @@ func New(cctx controller.Context) (controller.Controller, error) {
 			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", ConfigMapName).String()
 		})
 	c := &Controller{
-		client:     cctx.Client,
-		rootCA:     cctx.RootCA,
-		nsLister:   nsInformer.Lister(),
-		cmLister:   corelisters.NewConfigMapLister(cmInformer.GetIndexer()),
-		cmInformer: cmInformer,
-		synced:     []cache.InformerSynced{nsInformer.Informer().HasSynced, cmInformer.HasSynced},
-		queue:      controller.NewQueue("root_ca_cert_publisher", cctx.QueueMetrics),
-		logger:     cctx.Logger.With("controller", ControllerName),
+		client:   cctx.Client,
+		rootCA:   cctx.RootCA,
+		cmLister: corelisters.NewConfigMapLister(cmInformer.GetIndexer()),
 	}
-	if _, err := nsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueNamespace,
-		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
-	}); err != nil {
-		return nil, fmt.Errorf("%s: add namespace handler: %w", ControllerName, err)
+	publisher, err := controller.NewNamespacedPublisher(cctx, controller.PublisherOptions{
+		Name:            ControllerName,
+		QueueName:       "root_ca_cert_publisher",
+		ObjectName:      ConfigMapName,
+		Objects:         cmInformer,
+		PrivateObjects:  true,
+		RequeueOnUpdate: true,
+	}, c)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := cmInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, obj any) { c.enqueueConfigMapNamespace(obj) },
-		DeleteFunc: c.enqueueConfigMapNamespace,
-	}); err != nil {
-		return nil, fmt.Errorf("%s: add configmap handler: %w", ControllerName, err)
-	}
+	c.NamespacedPublisher = publisher
 	return c, nil
-}
-
-func (c *Controller) enqueueNamespace(obj any) {
-	if ns, ok := obj.(*v1.Namespace); ok {
-		c.queue.Add(ns.Name)
-	}
-}
-
-func (c *Controller) enqueueConfigMapNamespace(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
-	if cm, ok := obj.(*v1.ConfigMap); ok && cm.Name == ConfigMapName {
-		c.queue.Add(cm.Namespace)
-	}
-}
-
-func (c *Controller) Name() string { return ControllerName }
-
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	go c.cmInformer.RunWithContext(ctx)
-	if err := controller.WaitForCacheSync(ctx, ControllerName, c.synced...); err != nil {
-		return err
-	}
-	controller.RunWorkers(ctx, c.logger, c.queue, workers, c)
-	return nil
 }
 
 // Reconcile makes kube-root-ca.crt in namespace exist and be current.
 func (c *Controller) Reconcile(ctx context.Context, namespace string) error {
-	ns, err := c.nsLister.Get(namespace)
+	ns, err := c.Namespaces().Get(namespace)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -121,7 +82,7 @@ func (c *Controller) Reconcile(ctx context.Context, namespace string) error {
 		_, err = c.client.CoreV1().ConfigMaps(namespace).Create(ctx, newConfigMap(c.rootCA), metav1.CreateOptions{})
 		switch {
 		case err == nil:
-			c.logger.Info("published root CA", "namespace", namespace)
+			c.Logger().Info("published root CA", "namespace", namespace)
 			return nil
 		case apierrors.IsNotFound(err), apierrors.HasStatusCause(err, v1.NamespaceTerminatingCause):
 			// The namespace went away or started terminating meanwhile.
@@ -148,6 +109,6 @@ func (c *Controller) Reconcile(ctx context.Context, namespace string) error {
 	if err != nil {
 		return fmt.Errorf("update %s/%s: %w", namespace, ConfigMapName, err)
 	}
-	c.logger.Info("updated root CA", "namespace", namespace)
+	c.Logger().Info("updated root CA", "namespace", namespace)
 	return nil
 }

@@ -3,15 +3,12 @@ package serviceaccount
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/nauta/nauta/internal/controller"
 )
@@ -24,12 +21,9 @@ const DefaultServiceAccountName = "default"
 
 // Controller keeps the default ServiceAccount in every active namespace.
 type Controller struct {
+	*controller.NamespacedPublisher
 	client   kubernetes.Interface
-	nsLister corelisters.NamespaceLister
 	saLister corelisters.ServiceAccountLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
-	logger   *slog.Logger
 }
 
 var _ controller.Controller = (*Controller)(nil)
@@ -38,58 +32,27 @@ var _ controller.Reconciler = (*Controller)(nil)
 // New registers the namespace and service account informers. Keys are
 // namespace names.
 func New(cctx controller.Context) (controller.Controller, error) {
-	nsInformer := cctx.Informers.Core().V1().Namespaces()
 	saInformer := cctx.Informers.Core().V1().ServiceAccounts()
 	c := &Controller{
 		client:   cctx.Client,
-		nsLister: nsInformer.Lister(),
 		saLister: saInformer.Lister(),
-		synced:   []cache.InformerSynced{nsInformer.Informer().HasSynced, saInformer.Informer().HasSynced},
-		queue:    controller.NewQueue("serviceaccount", cctx.QueueMetrics),
-		logger:   cctx.Logger.With("controller", ControllerName),
 	}
-	if _, err := nsInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueueNamespace,
-		UpdateFunc: func(_, obj any) { c.enqueueNamespace(obj) },
-	}); err != nil {
-		return nil, fmt.Errorf("%s: add namespace handler: %w", ControllerName, err)
+	publisher, err := controller.NewNamespacedPublisher(cctx, controller.PublisherOptions{
+		Name:       ControllerName,
+		QueueName:  "serviceaccount",
+		ObjectName: DefaultServiceAccountName,
+		Objects:    saInformer.Informer(),
+	}, c)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := saInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		DeleteFunc: c.enqueueServiceAccountNamespace,
-	}); err != nil {
-		return nil, fmt.Errorf("%s: add service account handler: %w", ControllerName, err)
-	}
+	c.NamespacedPublisher = publisher
 	return c, nil
-}
-
-func (c *Controller) enqueueNamespace(obj any) {
-	if ns, ok := obj.(*v1.Namespace); ok {
-		c.queue.Add(ns.Name)
-	}
-}
-
-func (c *Controller) enqueueServiceAccountNamespace(obj any) {
-	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = tomb.Obj
-	}
-	if sa, ok := obj.(*v1.ServiceAccount); ok && sa.Name == DefaultServiceAccountName {
-		c.queue.Add(sa.Namespace)
-	}
-}
-
-func (c *Controller) Name() string { return ControllerName }
-
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	if err := controller.WaitForCacheSync(ctx, ControllerName, c.synced...); err != nil {
-		return err
-	}
-	controller.RunWorkers(ctx, c.logger, c.queue, workers, c)
-	return nil
 }
 
 // Reconcile creates the default ServiceAccount in namespace if it needs one.
 func (c *Controller) Reconcile(ctx context.Context, namespace string) error {
-	ns, err := c.nsLister.Get(namespace)
+	ns, err := c.Namespaces().Get(namespace)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -109,7 +72,7 @@ func (c *Controller) Reconcile(ctx context.Context, namespace string) error {
 	_, err = c.client.CoreV1().ServiceAccounts(namespace).Create(ctx, sa, metav1.CreateOptions{})
 	switch {
 	case err == nil:
-		c.logger.Info("created service account", "namespace", namespace, "name", DefaultServiceAccountName)
+		c.Logger().Info("created service account", "namespace", namespace, "name", DefaultServiceAccountName)
 		return nil
 	case apierrors.IsAlreadyExists(err):
 		// The cache was behind; the account is there.

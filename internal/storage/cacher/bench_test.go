@@ -36,7 +36,7 @@ func BenchmarkWatchFanOut(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		create(b, f.store, newPod("ns", fmt.Sprintf("p%d", i), nil))
+		storagetest.CreatePod(b, f.store, storagetest.NewPod("ns", fmt.Sprintf("p%d", i), nil))
 		for _, got := range received {
 			<-got
 		}

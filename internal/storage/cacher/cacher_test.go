@@ -20,14 +20,14 @@ import (
 func TestCacherReads(t *testing.T) {
 	client := storagetest.StartEtcd(t)
 	pre := storage.NewStore(client)
-	create(t, pre, newPod("a", "before", map[string]string{"app": "web"}))
+	storagetest.CreatePod(t, pre, storagetest.NewPod("a", "before", map[string]string{"app": "web"}))
 	f := startCacherOn(t, client, func(cfg *Config) { cfg.WaitTimeout = 300 * time.Millisecond })
 	c := f.cacher
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 
-	create(t, c, newPod("a", "p1", map[string]string{"app": "db"}))
-	create(t, c, newPod("b", "p2", map[string]string{"app": "web"}))
-	last := create(t, c, newPod("a", "p3", nil))
+	storagetest.CreatePod(t, c, storagetest.NewPod("a", "p1", map[string]string{"app": "db"}))
+	storagetest.CreatePod(t, c, storagetest.NewPod("b", "p2", map[string]string{"app": "web"}))
+	last := storagetest.CreatePod(t, c, storagetest.NewPod("a", "p3", nil))
 	// Something else under a longer prefix never shows up.
 	if _, err := client.Put(ctx, "/registry/podsx/a/x", "junk"); err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func TestCacherReads(t *testing.T) {
 			want: []string{"a/before", "a/p1", "a/p3"}, fromCache: true},
 		{name: "selector", key: "/registry/pods", opts: storage.ListOptions{Recursive: true, ResourceVersion: "0", Predicate: labelPred(t, "app=web")},
 			want: []string{"a/before", "b/p2"}, fromCache: true},
-		{name: "single key", key: podKey("b", "p2"), opts: storage.ListOptions{ResourceVersion: "0"},
+		{name: "single key", key: storagetest.PodKey("b", "p2"), opts: storage.ListOptions{ResourceVersion: "0"},
 			want: []string{"b/p2"}, fromCache: true},
 		{name: "consistent goes to etcd", key: "/registry/pods", opts: storage.ListOptions{Recursive: true},
 			want: []string{"a/before", "a/p1", "a/p3", "b/p2"}},
@@ -65,14 +65,8 @@ func TestCacherReads(t *testing.T) {
 			before := f.ws.lists.Load()
 			list := &corev1.PodList{}
 			err := c.GetList(ctx, tt.key, tt.opts, list)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				}
+			if storagetest.ExpectError(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var got []string
 			for _, p := range list.Items {
@@ -96,27 +90,21 @@ func TestCacherReads(t *testing.T) {
 		opts    storage.GetOptions
 		wantErr error
 	}{
-		{name: "any", key: podKey("a", "p1"), opts: storage.GetOptions{ResourceVersion: "0"}},
-		{name: "at least", key: podKey("a", "p3"), opts: storage.GetOptions{ResourceVersion: last.ResourceVersion}},
-		{name: "consistent", key: podKey("a", "p3")},
-		{name: "missing", key: podKey("a", "zz"), opts: storage.GetOptions{ResourceVersion: "0"}, wantErr: storage.ErrKeyNotFound},
-		{name: "missing ignored", key: podKey("a", "zz"), opts: storage.GetOptions{ResourceVersion: "0", IgnoreNotFound: true}},
-		{name: "future", key: podKey("a", "p1"), opts: storage.GetOptions{ResourceVersion: "999999"}, wantErr: storage.ErrTooLargeResourceVersion},
+		{name: "any", key: storagetest.PodKey("a", "p1"), opts: storage.GetOptions{ResourceVersion: "0"}},
+		{name: "at least", key: storagetest.PodKey("a", "p3"), opts: storage.GetOptions{ResourceVersion: last.ResourceVersion}},
+		{name: "consistent", key: storagetest.PodKey("a", "p3")},
+		{name: "missing", key: storagetest.PodKey("a", "zz"), opts: storage.GetOptions{ResourceVersion: "0"}, wantErr: storage.ErrKeyNotFound},
+		{name: "missing ignored", key: storagetest.PodKey("a", "zz"), opts: storage.GetOptions{ResourceVersion: "0", IgnoreNotFound: true}},
+		{name: "future", key: storagetest.PodKey("a", "p1"), opts: storage.GetOptions{ResourceVersion: "999999"}, wantErr: storage.ErrTooLargeResourceVersion},
 	}
 	for _, tt := range getTests {
 		t.Run("get "+tt.name, func(t *testing.T) {
 			out := &corev1.Pod{}
 			err := c.Get(ctx, tt.key, tt.opts, out)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				}
+			if storagetest.ExpectError(t, err, tt.wantErr) {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.opts.IgnoreNotFound && podKey(out.Namespace, out.Name) != tt.key {
+			if !tt.opts.IgnoreNotFound && storagetest.PodKey(out.Namespace, out.Name) != tt.key {
 				t.Fatalf("got %s/%s", out.Namespace, out.Name)
 			}
 		})
@@ -124,12 +112,12 @@ func TestCacherReads(t *testing.T) {
 
 	t.Run("get copies", func(t *testing.T) {
 		out := &corev1.Pod{}
-		if err := c.Get(ctx, podKey("b", "p2"), storage.GetOptions{ResourceVersion: "0"}, out); err != nil {
+		if err := c.Get(ctx, storagetest.PodKey("b", "p2"), storage.GetOptions{ResourceVersion: "0"}, out); err != nil {
 			t.Fatal(err)
 		}
 		out.Labels["app"] = "changed"
 		again := &corev1.Pod{}
-		if err := c.Get(ctx, podKey("b", "p2"), storage.GetOptions{ResourceVersion: "0"}, again); err != nil {
+		if err := c.Get(ctx, storagetest.PodKey("b", "p2"), storage.GetOptions{ResourceVersion: "0"}, again); err != nil {
 			t.Fatal(err)
 		}
 		if again.Labels["app"] != "web" {
@@ -141,9 +129,9 @@ func TestCacherReads(t *testing.T) {
 func TestCacherWatch(t *testing.T) {
 	f := startCacher(t, storagetest.Options{}, nil)
 	c := f.cacher
-	ctx := testCtx(t)
-	create(t, c, newPod("ns", "a", map[string]string{"app": "web", "v": "a"}))
-	b := create(t, c, newPod("ns", "b", map[string]string{"app": "db", "v": "b"}))
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, c, storagetest.NewPod("ns", "a", map[string]string{"app": "web", "v": "a"}))
+	b := storagetest.CreatePod(t, c, storagetest.NewPod("ns", "b", map[string]string{"app": "db", "v": "b"}))
 	waitCached(t, c, 2)
 	yes, no := true, false
 
@@ -164,7 +152,7 @@ func TestCacherWatch(t *testing.T) {
 			live:    []wantEvent{{watch.Added, "b", "b1"}, {watch.Deleted, "b", "b1"}, {watch.Added, "c", "c"}}},
 		{name: "from rv replays", key: "/registry/pods", opts: storage.ListOptions{Recursive: true, ResourceVersion: b.ResourceVersion, Predicate: labelPred(t, "app=web")},
 			live: []wantEvent{{watch.Added, "b", "b1"}, {watch.Deleted, "b", "b1"}, {watch.Added, "c", "c"}}},
-		{name: "single key", key: podKey("ns", "b"), opts: storage.ListOptions{ResourceVersion: "0"},
+		{name: "single key", key: storagetest.PodKey("ns", "b"), opts: storage.ListOptions{ResourceVersion: "0"},
 			initial: []wantEvent{{watch.Added, "b", "b"}},
 			live:    []wantEvent{{watch.Modified, "b", "b1"}, {watch.Modified, "b", "b2"}}},
 		{name: "send initial events", key: "/registry/pods", opts: storage.ListOptions{Recursive: true, SendInitialEvents: &yes, AllowWatchBookmarks: true},
@@ -176,7 +164,7 @@ func TestCacherWatch(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Every case starts from a: web, b: db and no c.
-			_ = c.Delete(ctx, podKey("ns", "c"), &corev1.Pod{}, nil, nil)
+			_ = c.Delete(ctx, storagetest.PodKey("ns", "c"), &corev1.Pod{}, nil, nil)
 			relabel(t, c, "ns", "b", map[string]string{"app": "db", "v": "b"})
 			cur, _ := c.CurrentResourceVersion(ctx)
 			waitRev(t, c, int64(cur))
@@ -190,10 +178,10 @@ func TestCacherWatch(t *testing.T) {
 			}
 			defer w.Stop()
 			for _, want := range tt.initial {
-				checkEvent(t, nextEvent(t, w), want)
+				checkEvent(t, storagetest.NextEvent(t, w), want)
 			}
 			if tt.wantEnd {
-				ev := nextEvent(t, w)
+				ev := storagetest.NextEvent(t, w)
 				pod, _ := ev.Object.(*corev1.Pod)
 				if ev.Type != watch.Bookmark || pod == nil || pod.Annotations[metav1.InitialEventsAnnotationKey] != "true" ||
 					pod.ResourceVersion != strconv.FormatUint(cur, 10) {
@@ -202,11 +190,11 @@ func TestCacherWatch(t *testing.T) {
 			}
 			relabel(t, c, "ns", "b", map[string]string{"app": "web", "v": "b1"})
 			relabel(t, c, "ns", "b", map[string]string{"app": "db", "v": "b2"})
-			create(t, c, newPod("ns", "c", map[string]string{"app": "web", "v": "c"}))
+			storagetest.CreatePod(t, c, storagetest.NewPod("ns", "c", map[string]string{"app": "web", "v": "c"}))
 			for _, want := range tt.live {
-				checkEvent(t, nextEvent(t, w), want)
+				checkEvent(t, storagetest.NextEvent(t, w), want)
 			}
-			expectNoEvent(t, w, 100*time.Millisecond)
+			storagetest.ExpectNoEvent(t, w, 100*time.Millisecond)
 			_ = i
 		})
 	}
@@ -226,10 +214,10 @@ func TestCacherWatchTooOld(t *testing.T) {
 		cfg.EventFreshness = time.Nanosecond
 	})
 	c := f.cacher
-	ctx := testCtx(t)
-	first := create(t, c, newPod("ns", "p0", nil))
+	ctx := storagetest.Context(t)
+	first := storagetest.CreatePod(t, c, storagetest.NewPod("ns", "p0", nil))
 	for i := 1; i < 6; i++ {
-		create(t, c, newPod("ns", fmt.Sprintf("p%d", i), nil))
+		storagetest.CreatePod(t, c, storagetest.NewPod("ns", fmt.Sprintf("p%d", i), nil))
 	}
 	waitCached(t, c, 6)
 
@@ -255,7 +243,7 @@ func TestCacherWatchTooOld(t *testing.T) {
 	}
 	defer w.Stop()
 	for i := 3; i < 6; i++ {
-		ev := nextEvent(t, w)
+		ev := storagetest.NextEvent(t, w)
 		if ev.Type != watch.Added || podName(ev.Object) != fmt.Sprintf("ns/p%d", i) {
 			t.Fatalf("got %s %s", ev.Type, podName(ev.Object))
 		}
@@ -264,7 +252,7 @@ func TestCacherWatchTooOld(t *testing.T) {
 
 func TestCacherWatchFutureRV(t *testing.T) {
 	f := startCacher(t, storagetest.Options{}, func(cfg *Config) { cfg.WaitTimeout = 200 * time.Millisecond })
-	_, err := f.cacher.Watch(testCtx(t), "/registry/pods", storage.ListOptions{Recursive: true, ResourceVersion: "999999"})
+	_, err := f.cacher.Watch(storagetest.Context(t), "/registry/pods", storage.ListOptions{Recursive: true, ResourceVersion: "999999"})
 	if !errors.Is(err, storage.ErrTooLargeResourceVersion) {
 		t.Fatalf("err = %v, want ErrTooLargeResourceVersion", err)
 	}
@@ -274,7 +262,7 @@ func TestCacherFanOut(t *testing.T) {
 	const watchers, pods = 1000, 20
 	f := startCacher(t, storagetest.Options{}, nil)
 	c := f.cacher
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	ws := make([]watch.Interface, watchers)
 	for i := range ws {
 		opts := storage.ListOptions{Recursive: true}
@@ -294,7 +282,7 @@ func TestCacherFanOut(t *testing.T) {
 			if i%2 == 1 {
 				lbls["odd"] = "true"
 			}
-			create(t, f.store, newPod("ns", fmt.Sprintf("p%02d", i), lbls))
+			storagetest.CreatePod(t, f.store, storagetest.NewPod("ns", fmt.Sprintf("p%02d", i), lbls))
 		}
 	}()
 	errs := make(chan error, watchers)
@@ -334,7 +322,7 @@ func TestCacherFanOut(t *testing.T) {
 func TestCacherSlowWatcher(t *testing.T) {
 	f := startCacher(t, storagetest.Options{}, func(cfg *Config) { cfg.WatcherBuffer = 5 })
 	c := f.cacher
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	slow, err := c.Watch(ctx, "/registry/pods", storage.ListOptions{Recursive: true})
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +347,7 @@ func TestCacherSlowWatcher(t *testing.T) {
 		got <- n
 	}()
 	for i := 0; i < pods; i++ {
-		create(t, c, newPod("ns", fmt.Sprintf("p%02d", i), nil))
+		storagetest.CreatePod(t, c, storagetest.NewPod("ns", fmt.Sprintf("p%02d", i), nil))
 	}
 	if n := <-got; n != pods {
 		t.Fatalf("fast watcher got %d events, want %d", n, pods)
@@ -382,7 +370,7 @@ func TestCacherSlowWatcher(t *testing.T) {
 	}
 	defer resumed.Stop()
 	for i := len(evs); i < pods; i++ {
-		if ev := nextEvent(t, resumed); podName(ev.Object) != fmt.Sprintf("ns/p%02d", i) {
+		if ev := storagetest.NextEvent(t, resumed); podName(ev.Object) != fmt.Sprintf("ns/p%02d", i) {
 			t.Fatalf("resumed watch: got %s, want ns/p%02d", podName(ev.Object), i)
 		}
 	}
@@ -391,8 +379,8 @@ func TestCacherSlowWatcher(t *testing.T) {
 func TestCacherBookmarks(t *testing.T) {
 	f := startCacher(t, storagetest.Options{}, func(cfg *Config) { cfg.BookmarkInterval = 100 * time.Millisecond })
 	c := f.cacher
-	ctx := testCtx(t)
-	p := create(t, c, newPod("ns", "p", nil))
+	ctx := storagetest.Context(t)
+	p := storagetest.CreatePod(t, c, storagetest.NewPod("ns", "p", nil))
 	waitCached(t, c, 1)
 
 	with, err := c.Watch(ctx, "/registry/pods", storage.ListOptions{Recursive: true, ResourceVersion: p.ResourceVersion, AllowWatchBookmarks: true})
@@ -407,19 +395,19 @@ func TestCacherBookmarks(t *testing.T) {
 	defer without.Stop()
 
 	for i := 0; i < 2; i++ {
-		ev := nextEvent(t, with)
+		ev := storagetest.NextEvent(t, with)
 		pod, ok := ev.Object.(*corev1.Pod)
 		if ev.Type != watch.Bookmark || !ok || pod.ResourceVersion != p.ResourceVersion || pod.Name != "" {
 			t.Fatalf("got %s %#v, want a bare BOOKMARK at %s", ev.Type, ev.Object, p.ResourceVersion)
 		}
 	}
-	expectNoEvent(t, without, 300*time.Millisecond)
+	storagetest.ExpectNoEvent(t, without, 300*time.Millisecond)
 }
 
 func TestCacherProgressNotifyAdvancesRevision(t *testing.T) {
 	f := startCacher(t, storagetest.Options{ProgressNotifyInterval: 100 * time.Millisecond},
 		func(cfg *Config) { cfg.WaitTimeout = 5 * time.Second })
-	ctx := testCtx(t)
+	ctx := storagetest.Context(t)
 	// A write to another resource moves etcd's revision without any pod
 	// event; only progress notifications tell the pod cache.
 	put, err := f.client.Put(ctx, "/registry/configmaps/ns/x", "y")
@@ -444,27 +432,27 @@ func TestCacherProgressNotifyAdvancesRevision(t *testing.T) {
 func TestCacherRelist(t *testing.T) {
 	f := startCacher(t, storagetest.Options{}, nil)
 	c := f.cacher
-	ctx := testCtx(t)
-	create(t, c, newPod("ns", "a", nil))
-	create(t, c, newPod("ns", "b", nil))
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, c, storagetest.NewPod("ns", "a", nil))
+	storagetest.CreatePod(t, c, storagetest.NewPod("ns", "b", nil))
 	waitCached(t, c, 2)
 	w, err := c.Watch(ctx, "/registry/pods", storage.ListOptions{Recursive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	nextEvent(t, w)
-	nextEvent(t, w)
+	storagetest.NextEvent(t, w)
+	storagetest.NextEvent(t, w)
 
 	t.Run("resume without relist", func(t *testing.T) {
 		// A cut watch resumes from the cache's revision: nothing is lost
 		// and watchers are not disturbed.
 		gate := make(chan struct{})
 		f.ws.cutWatch(gate)
-		create(t, f.store, newPod("ns", "c", nil))
+		storagetest.CreatePod(t, f.store, storagetest.NewPod("ns", "c", nil))
 		lists := f.ws.lists.Load()
 		close(gate)
-		checkEvent(t, nextEvent(t, w), wantEvent{watch.Added, "c", ""})
+		checkEvent(t, storagetest.NextEvent(t, w), wantEvent{watch.Added, "c", ""})
 		if f.ws.lists.Load() != lists {
 			t.Fatalf("the cache relisted")
 		}
@@ -473,10 +461,10 @@ func TestCacherRelist(t *testing.T) {
 	t.Run("compacted relists", func(t *testing.T) {
 		gate := make(chan struct{})
 		f.ws.cutWatch(gate)
-		if err := f.store.Delete(ctx, podKey("ns", "a"), &corev1.Pod{}, nil, nil); err != nil {
+		if err := f.store.Delete(ctx, storagetest.PodKey("ns", "a"), &corev1.Pod{}, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		create(t, f.store, newPod("ns", "d", nil))
+		storagetest.CreatePod(t, f.store, storagetest.NewPod("ns", "d", nil))
 		cur, err := f.store.CurrentResourceVersion(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -504,8 +492,8 @@ func TestCacherRelist(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer w2.Stop()
-		create(t, f.store, newPod("ns", "e", nil))
-		checkEvent(t, nextEvent(t, w2), wantEvent{watch.Added, "e", ""})
+		storagetest.CreatePod(t, f.store, storagetest.NewPod("ns", "e", nil))
+		checkEvent(t, storagetest.NextEvent(t, w2), wantEvent{watch.Added, "e", ""})
 	})
 }
 

@@ -2,7 +2,6 @@ package cacher
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -77,18 +76,6 @@ type fixture struct {
 	once   sync.Once
 }
 
-func podAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return nil, nil, errors.New("not a pod")
-	}
-	return labels.Set(pod.Labels), fields.Set{
-		"metadata.name":      pod.Name,
-		"metadata.namespace": pod.Namespace,
-		"spec.nodeName":      pod.Spec.NodeName,
-	}, nil
-}
-
 // startCacher starts etcd, a Store and a pods Cacher tuned by tune.
 func startCacher(t testing.TB, etcdOpts storagetest.Options, tune func(*Config)) *fixture {
 	t.Helper()
@@ -105,7 +92,7 @@ func startCacherOn(t testing.TB, client *clientv3.Client, tune func(*Config)) *f
 		Prefix:      "/registry/pods",
 		NewFunc:     func() runtime.Object { return &corev1.Pod{} },
 		NewListFunc: func() runtime.Object { return &corev1.PodList{} },
-		Attrs:       podAttrs,
+		Attrs:       storagetest.PodAttrs,
 		WaitTimeout: time.Second,
 	}
 	if tune != nil {
@@ -135,34 +122,10 @@ func (f *fixture) stop() {
 	})
 }
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func newPod(ns, name string, lbls map[string]string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: lbls},
-		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
-	}
-}
-
-func podKey(ns, name string) string { return "/registry/pods/" + ns + "/" + name }
-
-func create(t testing.TB, s storage.Interface, pod *corev1.Pod) *corev1.Pod {
-	t.Helper()
-	out := &corev1.Pod{}
-	if err := s.Create(context.Background(), podKey(pod.Namespace, pod.Name), pod, out); err != nil {
-		t.Fatalf("create %s/%s: %v", pod.Namespace, pod.Name, err)
-	}
-	return out
-}
-
 func relabel(t testing.TB, s storage.Interface, ns, name string, lbls map[string]string) *corev1.Pod {
 	t.Helper()
 	out := &corev1.Pod{}
-	err := s.GuaranteedUpdate(context.Background(), podKey(ns, name), out, false, nil,
+	err := s.GuaranteedUpdate(context.Background(), storagetest.PodKey(ns, name), out, false, nil,
 		func(cur runtime.Object) (runtime.Object, error) {
 			pod := cur.(*corev1.Pod)
 			pod.Labels = lbls
@@ -180,33 +143,7 @@ func labelPred(t testing.TB, sel string) storage.SelectionPredicate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return storage.SelectionPredicate{Label: s, Field: fields.Everything(), GetAttrs: podAttrs}
-}
-
-func nextEvent(t testing.TB, w watch.Interface) watch.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-w.ResultChan():
-		if !ok {
-			t.Fatalf("watch closed while waiting for an event")
-		}
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no watch event in 10s")
-	}
-	return watch.Event{}
-}
-
-func expectNoEvent(t testing.TB, w watch.Interface, d time.Duration) {
-	t.Helper()
-	select {
-	case ev, ok := <-w.ResultChan():
-		if ok {
-			t.Fatalf("unexpected event %s %#v", ev.Type, ev.Object)
-		}
-		t.Fatalf("watch closed unexpectedly")
-	case <-time.After(d):
-	}
+	return storage.SelectionPredicate{Label: s, Field: fields.Everything(), GetAttrs: storagetest.PodAttrs}
 }
 
 // expectClosed drains w until its channel closes, returning what it read.

@@ -1,3 +1,5 @@
-// Package storagetest starts a real embedded etcd for tests of packages that
-// need one. It must not be imported by non-test code.
+// Package storagetest holds what tests of the storage packages share: a
+// real embedded etcd, pod fixtures (objects, keys, selector attributes) and
+// watch assertions. It must not be imported by non-test code, and must not
+// import storage, whose own tests use it.
 package storagetest

@@ -7,7 +7,8 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newPolicy() *admissionregistrationv1.ValidatingAdmissionPolicy {
@@ -25,14 +26,6 @@ func newPolicy() *admissionregistrationv1.ValidatingAdmissionPolicy {
 	}
 	NewStrategy().Default(p)
 	return p
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -65,7 +58,7 @@ func TestValidate(t *testing.T) {
 			p := newPolicy()
 			tc.mutate(p)
 			errs := NewStrategy().Validate(context.Background(), p)
-			if !slices.Equal(errFields(errs), tc.want) {
+			if !slices.Equal(registrytest.ErrorFields(errs), tc.want) {
 				t.Fatalf("errors = %v, want %v", errs, tc.want)
 			}
 		})

@@ -7,8 +7,9 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newBinding() *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
@@ -22,14 +23,6 @@ func newBinding() *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
 			},
 		},
 	}
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -57,7 +50,7 @@ func TestValidate(t *testing.T) {
 			NewStrategy().Default(b)
 			tc.mutate(b)
 			errs := NewStrategy().Validate(context.Background(), b)
-			if !slices.Equal(errFields(errs), tc.want) {
+			if !slices.Equal(registrytest.ErrorFields(errs), tc.want) {
 				t.Fatalf("errors = %v, want %v", errs, tc.want)
 			}
 		})

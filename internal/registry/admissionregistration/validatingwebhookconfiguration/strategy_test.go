@@ -7,8 +7,9 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newConfig() *admissionregistrationv1.ValidatingWebhookConfiguration {
@@ -29,14 +30,6 @@ func newConfig() *admissionregistrationv1.ValidatingWebhookConfiguration {
 	}
 	NewStrategy().Default(c)
 	return c
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -89,7 +82,7 @@ func TestValidate(t *testing.T) {
 			c := newConfig()
 			tc.mutate(c)
 			errs := NewStrategy().Validate(context.Background(), c)
-			if !slices.Equal(errFields(errs), tc.want) {
+			if !slices.Equal(registrytest.ErrorFields(errs), tc.want) {
 				t.Fatalf("errors = %v, want %v", errs, tc.want)
 			}
 		})

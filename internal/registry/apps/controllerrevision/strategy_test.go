@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestValidate(t *testing.T) {
@@ -30,12 +32,7 @@ func TestValidate(t *testing.T) {
 				Revision:   1,
 			}
 			errs := NewStrategy().Validate(context.Background(), r)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v", errs)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }

@@ -9,8 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newDaemonSet() *appsv1.DaemonSet {
@@ -29,14 +30,6 @@ func newDaemonSet() *appsv1.DaemonSet {
 	}
 	NewStrategy().Default(ds)
 	return ds
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -73,14 +66,7 @@ func TestValidate(t *testing.T) {
 			ds := newDaemonSet()
 			tc.mutate(ds)
 			errs := NewStrategy().Validate(context.Background(), ds)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }
@@ -109,7 +95,7 @@ func TestTemplateGeneration(t *testing.T) {
 	sel := upd2.DeepCopy()
 	sel.Spec.Selector = &metav1.LabelSelector{MatchLabels: map[string]string{"app": "agent", "x": "y"}}
 	sel.Spec.Template.Labels["x"] = "y"
-	if errs := s.ValidateUpdate(ctx, sel, upd2); !slices.Equal(errFields(errs), []string{"spec.selector"}) {
+	if errs := s.ValidateUpdate(ctx, sel, upd2); !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.selector"}) {
 		t.Fatalf("selector change: %v", errs)
 	}
 }

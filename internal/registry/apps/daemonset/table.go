@@ -13,23 +13,25 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's daemon set columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	st := extensionsv1beta1.DaemonSetStatus{}.SwaggerDoc()
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Desired", Type: "integer", Description: st["desiredNumberScheduled"]},
 		{Name: "Current", Type: "integer", Description: st["currentNumberScheduled"]},
 		{Name: "Ready", Type: "integer", Description: st["numberReady"]},
 		{Name: "Up-to-date", Type: "integer", Description: st["updatedNumberScheduled"]},
 		{Name: "Available", Type: "integer", Description: st["numberAvailable"]},
 		{Name: "Node Selector", Type: "string", Description: corev1.PodSpec{}.SwaggerDoc()["nodeSelector"]},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
-		{Name: "Selector", Type: "string", Priority: 1, Description: extensionsv1beta1.DaemonSetSpec{}.SwaggerDoc()["selector"]},
+		workload.SelectorColumn(extensionsv1beta1.DaemonSetSpec{}.SwaggerDoc()["selector"]),
 	}
 }
 
@@ -39,7 +41,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *v1.DaemonSet, got %T", obj)
 	}
-	names, images := workload.ContainerCells(ds.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(ds.Spec.Template.Spec.Containers)
 	return []interface{}{
 		ds.Name,
 		int64(ds.Status.DesiredNumberScheduled),

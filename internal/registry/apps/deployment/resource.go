@@ -3,7 +3,6 @@ package deployment
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
@@ -24,13 +23,8 @@ func Resources() []*registry.Resource {
 		StoragePrefix: "/registry/apps/deployments",
 		Strategy:      NewStrategy(),
 		Status:        true,
-		Scale: &registry.ScaleAccess{
-			SpecReplicas:    func(obj runtime.Object) int32 { return ptr.Deref(obj.(*appsv1.Deployment).Spec.Replicas, 1) },
-			SetSpecReplicas: func(obj runtime.Object, n int32) { obj.(*appsv1.Deployment).Spec.Replicas = ptr.To(n) },
-			StatusReplicas:  func(obj runtime.Object) int32 { return obj.(*appsv1.Deployment).Status.Replicas },
-			Selector: func(obj runtime.Object) string {
-				return workload.SelectorString(obj.(*appsv1.Deployment).Spec.Selector)
-			},
-		},
+		Scale: workload.ScaleAccess(func(d *appsv1.Deployment) workload.ScaleFields {
+			return workload.ScaleFields{SpecReplicas: &d.Spec.Replicas, StatusReplicas: d.Status.Replicas, Selector: d.Spec.Selector}
+		}),
 	}}
 }

@@ -9,8 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newDeployment() *appsv1.Deployment {
@@ -24,14 +25,6 @@ func newDeployment() *appsv1.Deployment {
 			},
 		},
 	}
-}
-
-func errFields(errs field.ErrorList) []string {
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -97,7 +90,7 @@ func TestValidate(t *testing.T) {
 			d := newDeployment()
 			NewStrategy().Default(d)
 			tc.mutate(d)
-			got := errFields(NewStrategy().Validate(context.Background(), d))
+			got := registrytest.ErrorFields(NewStrategy().Validate(context.Background(), d))
 			if len(tc.want) == 0 && len(got) != 0 {
 				t.Fatalf("unexpected errors: %v", NewStrategy().Validate(context.Background(), d))
 			}

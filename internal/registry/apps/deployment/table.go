@@ -12,19 +12,21 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's deployment columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Ready", Type: "string", Description: "Number of the pod with ready state"},
 		{Name: "Up-to-date", Type: "string", Description: extensionsv1beta1.DeploymentStatus{}.SwaggerDoc()["updatedReplicas"]},
 		{Name: "Available", Type: "string", Description: extensionsv1beta1.DeploymentStatus{}.SwaggerDoc()["availableReplicas"]},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
-		{Name: "Selector", Type: "string", Priority: 1, Description: extensionsv1beta1.DeploymentSpec{}.SwaggerDoc()["selector"]},
+		workload.SelectorColumn(extensionsv1beta1.DeploymentSpec{}.SwaggerDoc()["selector"]),
 	}
 }
 
@@ -34,7 +36,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *v1.Deployment, got %T", obj)
 	}
-	names, images := workload.ContainerCells(d.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(d.Spec.Template.Spec.Containers)
 	return []interface{}{
 		d.Name,
 		fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 0)),

@@ -74,16 +74,11 @@ func validateStatus(st *appsv1.DeploymentStatus, fldPath *field.Path) field.Erro
 	if st.CollisionCount != nil {
 		allErrs = append(allErrs, apivalidation.ValidateNonnegativeField(int64(*st.CollisionCount), fldPath.Child("collisionCount"))...)
 	}
-	const msg = "cannot be greater than status.replicas"
-	if st.UpdatedReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("updatedReplicas"), st.UpdatedReplicas, msg))
-	}
-	if st.ReadyReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("readyReplicas"), st.ReadyReplicas, msg))
-	}
-	if st.AvailableReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("availableReplicas"), st.AvailableReplicas, msg))
-	}
+	allErrs = append(allErrs, workload.ValidateAtMostReplicas(fldPath, st.Replicas,
+		workload.ReplicaCount{Name: "updatedReplicas", Value: st.UpdatedReplicas},
+		workload.ReplicaCount{Name: "readyReplicas", Value: st.ReadyReplicas},
+		workload.ReplicaCount{Name: "availableReplicas", Value: st.AvailableReplicas},
+	)...)
 	if st.AvailableReplicas > st.ReadyReplicas {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("availableReplicas"), st.AvailableReplicas, "cannot be greater than readyReplicas"))
 	}

@@ -90,16 +90,11 @@ func validateStatus(st *appsv1.ReplicaSetStatus, fldPath *field.Path) field.Erro
 	if st.TerminatingReplicas != nil {
 		allErrs = append(allErrs, apivalidation.ValidateNonnegativeField(int64(*st.TerminatingReplicas), fldPath.Child("terminatingReplicas"))...)
 	}
-	const msg = "cannot be greater than status.replicas"
-	if st.FullyLabeledReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("fullyLabeledReplicas"), st.FullyLabeledReplicas, msg))
-	}
-	if st.ReadyReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("readyReplicas"), st.ReadyReplicas, msg))
-	}
-	if st.AvailableReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(fldPath.Child("availableReplicas"), st.AvailableReplicas, msg))
-	}
+	allErrs = append(allErrs, workload.ValidateAtMostReplicas(fldPath, st.Replicas,
+		workload.ReplicaCount{Name: "fullyLabeledReplicas", Value: st.FullyLabeledReplicas},
+		workload.ReplicaCount{Name: "readyReplicas", Value: st.ReadyReplicas},
+		workload.ReplicaCount{Name: "availableReplicas", Value: st.AvailableReplicas},
+	)...)
 	if st.AvailableReplicas > st.ReadyReplicas {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("availableReplicas"), st.AvailableReplicas, "cannot be greater than readyReplicas"))
 	}

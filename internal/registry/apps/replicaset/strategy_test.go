@@ -8,8 +8,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newReplicaSet() *appsv1.ReplicaSet {
@@ -25,14 +26,6 @@ func newReplicaSet() *appsv1.ReplicaSet {
 	}
 	NewStrategy().Default(rs)
 	return rs
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -62,15 +55,7 @@ func TestValidate(t *testing.T) {
 			rs := newReplicaSet()
 			tc.mutate(rs)
 			errs := NewStrategy().Validate(context.Background(), rs)
-			got := errFields(errs)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(got, w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }
@@ -81,7 +66,7 @@ func TestValidateUpdate(t *testing.T) {
 	rs.Spec.Selector.MatchLabels["x"] = "y"
 	rs.Spec.Template.Labels["x"] = "y"
 	errs := NewStrategy().ValidateUpdate(context.Background(), rs, old)
-	if !slices.Equal(errFields(errs), []string{"spec.selector"}) {
+	if !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.selector"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 	rs = old.DeepCopy()
@@ -96,7 +81,7 @@ func TestStatusValidation(t *testing.T) {
 	rs := old.DeepCopy()
 	rs.Status = appsv1.ReplicaSetStatus{Replicas: 1, FullyLabeledReplicas: 2, ReadyReplicas: 1, AvailableReplicas: 1}
 	errs := NewStrategy().ValidateStatusUpdate(context.Background(), rs, old)
-	if !slices.Equal(errFields(errs), []string{"status.fullyLabeledReplicas"}) {
+	if !slices.Equal(registrytest.ErrorFields(errs), []string{"status.fullyLabeledReplicas"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 }

@@ -12,19 +12,21 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's replica set columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Desired", Type: "integer", Description: extensionsv1beta1.ReplicaSetSpec{}.SwaggerDoc()["replicas"]},
 		{Name: "Current", Type: "integer", Description: extensionsv1beta1.ReplicaSetStatus{}.SwaggerDoc()["replicas"]},
 		{Name: "Ready", Type: "integer", Description: extensionsv1beta1.ReplicaSetStatus{}.SwaggerDoc()["readyReplicas"]},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
-		{Name: "Selector", Type: "string", Priority: 1, Description: extensionsv1beta1.ReplicaSetSpec{}.SwaggerDoc()["selector"]},
+		workload.SelectorColumn(extensionsv1beta1.ReplicaSetSpec{}.SwaggerDoc()["selector"]),
 	}
 }
 
@@ -34,7 +36,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *v1.ReplicaSet, got %T", obj)
 	}
-	names, images := workload.ContainerCells(rs.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(rs.Spec.Template.Spec.Containers)
 	return []interface{}{
 		rs.Name,
 		int64(ptr.Deref(rs.Spec.Replicas, 0)),

@@ -3,7 +3,6 @@ package statefulset
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
@@ -24,13 +23,8 @@ func Resources() []*registry.Resource {
 		StoragePrefix: "/registry/apps/statefulsets",
 		Strategy:      NewStrategy(),
 		Status:        true,
-		Scale: &registry.ScaleAccess{
-			SpecReplicas:    func(obj runtime.Object) int32 { return ptr.Deref(obj.(*appsv1.StatefulSet).Spec.Replicas, 1) },
-			SetSpecReplicas: func(obj runtime.Object, n int32) { obj.(*appsv1.StatefulSet).Spec.Replicas = ptr.To(n) },
-			StatusReplicas:  func(obj runtime.Object) int32 { return obj.(*appsv1.StatefulSet).Status.Replicas },
-			Selector: func(obj runtime.Object) string {
-				return workload.SelectorString(obj.(*appsv1.StatefulSet).Spec.Selector)
-			},
-		},
+		Scale: workload.ScaleAccess(func(s *appsv1.StatefulSet) workload.ScaleFields {
+			return workload.ScaleFields{SpecReplicas: &s.Spec.Replicas, StatusReplicas: s.Status.Replicas, Selector: s.Spec.Selector}
+		}),
 	}}
 }

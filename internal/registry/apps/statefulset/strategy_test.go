@@ -2,7 +2,6 @@ package statefulset
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -11,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newStatefulSet() *appsv1.StatefulSet {
@@ -37,14 +38,6 @@ func newStatefulSet() *appsv1.StatefulSet {
 	}
 	NewStrategy().Default(s)
 	return s
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -96,14 +89,7 @@ func TestValidate(t *testing.T) {
 			s := newStatefulSet()
 			tc.mutate(s)
 			errs := NewStrategy().Validate(context.Background(), s)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }

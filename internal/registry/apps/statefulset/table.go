@@ -11,14 +11,16 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's stateful set columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Ready", Type: "string", Description: "Number of the pod with ready state"},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
 	}
@@ -30,7 +32,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *v1.StatefulSet, got %T", obj)
 	}
-	names, images := workload.ContainerCells(s.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(s.Spec.Template.Spec.Containers)
 	return []interface{}{
 		s.Name,
 		fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, ptr.Deref(s.Spec.Replicas, 0)),

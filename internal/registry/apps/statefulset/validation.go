@@ -202,15 +202,12 @@ func validateStatus(st *appsv1.StatefulSetStatus, fldPath *field.Path) field.Err
 	if st.CollisionCount != nil {
 		allErrs = append(allErrs, apivalidation.ValidateNonnegativeField(int64(*st.CollisionCount), fldPath.Child("collisionCount"))...)
 	}
-	const msg = "cannot be greater than status.replicas"
-	for _, c := range []struct {
-		name string
-		v    int32
-	}{{"readyReplicas", st.ReadyReplicas}, {"currentReplicas", st.CurrentReplicas}, {"updatedReplicas", st.UpdatedReplicas}, {"availableReplicas", st.AvailableReplicas}} {
-		if c.v > st.Replicas {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child(c.name), c.v, msg))
-		}
-	}
+	allErrs = append(allErrs, workload.ValidateAtMostReplicas(fldPath, st.Replicas,
+		workload.ReplicaCount{Name: "readyReplicas", Value: st.ReadyReplicas},
+		workload.ReplicaCount{Name: "currentReplicas", Value: st.CurrentReplicas},
+		workload.ReplicaCount{Name: "updatedReplicas", Value: st.UpdatedReplicas},
+		workload.ReplicaCount{Name: "availableReplicas", Value: st.AvailableReplicas},
+	)...)
 	if st.AvailableReplicas > st.ReadyReplicas {
 		allErrs = append(allErrs, field.Invalid(fldPath.Child("availableReplicas"), st.AvailableReplicas, "cannot be greater than status.readyReplicas"))
 	}

@@ -43,3 +43,21 @@ func ValidateCollisionCount(update, old *int32, fldPath *field.Path) field.Error
 	}
 	return field.ErrorList{field.Invalid(fldPath, v, "cannot be decremented")}
 }
+
+// ReplicaCount names one status counter that may not exceed status.replicas.
+type ReplicaCount struct {
+	Name  string
+	Value int32
+}
+
+// ValidateAtMostReplicas reports, in the given order, each counter below
+// fldPath that is greater than replicas.
+func ValidateAtMostReplicas(fldPath *field.Path, replicas int32, counts ...ReplicaCount) field.ErrorList {
+	var allErrs field.ErrorList
+	for _, c := range counts {
+		if c.Value > replicas {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child(c.Name), c.Value, "cannot be greater than status.replicas"))
+		}
+	}
+	return allErrs
+}

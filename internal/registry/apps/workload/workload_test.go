@@ -3,7 +3,6 @@ package workload
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -61,12 +60,5 @@ func TestSelector(t *testing.T) {
 	}
 	if got := SelectorString(sel); got != "tier in (be,fe)" {
 		t.Errorf("selector string = %q", got)
-	}
-}
-
-func TestContainerCells(t *testing.T) {
-	names, images := ContainerCells([]corev1.Container{{Name: "a", Image: "x:1"}, {Name: "b", Image: "y:2"}})
-	if names != "a,b" || images != "x:1,y:2" {
-		t.Errorf("cells = %q %q", names, images)
 	}
 }

@@ -14,40 +14,25 @@ const storagePrefix = "/registry/autoscaling/horizontalpodautoscalers"
 // Resources returns horizontalpodautoscalers at autoscaling/v2 (stored)
 // and autoscaling/v1 (converted).
 func Resources() []*registry.Resource {
-	strategy := NewStrategy()
-	newObj := func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} }
-	newList := func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscalerList{} }
-	return []*registry.Resource{
-		{
-			GroupVersion:  autoscalingv2.SchemeGroupVersion,
-			Resource:      "horizontalpodautoscalers",
-			Kind:          "HorizontalPodAutoscaler",
-			Singular:      "horizontalpodautoscaler",
-			ShortNames:    []string{"hpa"},
-			Categories:    []string{"all"},
-			Namespaced:    true,
-			New:           newObj,
-			NewList:       newList,
-			StoragePrefix: storagePrefix,
-			Strategy:      strategy,
-			Status:        true,
-		},
-		{
-			GroupVersion:   autoscalingv1.SchemeGroupVersion,
-			Resource:       "horizontalpodautoscalers",
-			Kind:           "HorizontalPodAutoscaler",
-			Singular:       "horizontalpodautoscaler",
-			ShortNames:     []string{"hpa"},
-			Categories:     []string{"all"},
-			Namespaced:     true,
-			New:            newObj,
-			NewList:        newList,
-			StoragePrefix:  storagePrefix,
-			StorageVersion: autoscalingv2.SchemeGroupVersion,
-			ToStorage:      ToStorage,
-			FromStorage:    FromStorage,
-			Strategy:       strategy,
-			Status:         true,
-		},
+	v2 := &registry.Resource{
+		GroupVersion:  autoscalingv2.SchemeGroupVersion,
+		Resource:      "horizontalpodautoscalers",
+		Kind:          "HorizontalPodAutoscaler",
+		Singular:      "horizontalpodautoscaler",
+		ShortNames:    []string{"hpa"},
+		Categories:    []string{"all"},
+		Namespaced:    true,
+		New:           func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
+		NewList:       func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscalerList{} },
+		StoragePrefix: storagePrefix,
+		Strategy:      NewStrategy(),
+		Status:        true,
 	}
+	// v1 is the same resource served from the v2 storage through conversion.
+	v1 := *v2
+	v1.GroupVersion = autoscalingv1.SchemeGroupVersion
+	v1.StorageVersion = autoscalingv2.SchemeGroupVersion
+	v1.ToStorage = ToStorage
+	v1.FromStorage = FromStorage
+	return []*registry.Resource{v2, &v1}
 }

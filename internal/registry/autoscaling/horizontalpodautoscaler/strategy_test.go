@@ -2,14 +2,14 @@ package horizontalpodautoscaler
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newHPA() *autoscalingv2.HorizontalPodAutoscaler {
@@ -22,14 +22,6 @@ func newHPA() *autoscalingv2.HorizontalPodAutoscaler {
 	}
 	NewStrategy().Default(h)
 	return h
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -97,14 +89,7 @@ func TestValidate(t *testing.T) {
 			h := newHPA()
 			tc.mutate(h)
 			errs := NewStrategy().Validate(context.Background(), h)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }

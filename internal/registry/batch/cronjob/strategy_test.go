@@ -9,8 +9,9 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newCronJob() *batchv1.CronJob {
@@ -28,14 +29,6 @@ func newCronJob() *batchv1.CronJob {
 	}
 	NewStrategy().Default(cj)
 	return cj
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -83,14 +76,7 @@ func TestValidate(t *testing.T) {
 			cj := newCronJob()
 			tc.mutate(cj)
 			errs := NewStrategy().Validate(context.Background(), cj)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }
@@ -114,7 +100,7 @@ func TestValidateUpdate(t *testing.T) {
 		t.Fatalf("existing TZ schedule rejected: %v", errs)
 	}
 	cj.Spec.TimeZone = ptr.To("UTC")
-	if errs := NewStrategy().ValidateUpdate(context.Background(), cj, old); !slices.Equal(errFields(errs), []string{"spec.schedule"}) {
+	if errs := NewStrategy().ValidateUpdate(context.Background(), cj, old); !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.schedule"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's cron job columns.
@@ -18,16 +20,16 @@ func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	spec := batchv1beta1.CronJobSpec{}.SwaggerDoc()
 	status := batchv1beta1.CronJobStatus{}.SwaggerDoc()
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Schedule", Type: "string", Description: spec["schedule"]},
 		{Name: "Timezone", Type: "string", Description: spec["timeZone"]},
 		{Name: "Suspend", Type: "boolean", Description: spec["suspend"]},
 		{Name: "Active", Type: "integer", Description: status["active"]},
 		{Name: "Last Schedule", Type: "string", Description: status["lastScheduleTime"]},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
-		{Name: "Selector", Type: "string", Priority: 1, Description: batchv1.JobSpec{}.SwaggerDoc()["selector"]},
+		workload.SelectorColumn(batchv1.JobSpec{}.SwaggerDoc()["selector"]),
 	}
 }
 
@@ -53,7 +55,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 			suspend = "True"
 		}
 	}
-	names, images := workload.ContainerCells(cj.Spec.JobTemplate.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(cj.Spec.JobTemplate.Spec.Template.Spec.Containers)
 	return []interface{}{
 		cj.Name,
 		cj.Spec.Schedule,

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newJob() *batchv1.Job {
@@ -34,14 +36,6 @@ func created() *batchv1.Job {
 	s.Default(j)
 	s.PrepareForCreate(context.Background(), j)
 	return j
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestDefault(t *testing.T) {
@@ -151,14 +145,7 @@ func TestValidate(t *testing.T) {
 			j := created()
 			tc.mutate(j)
 			errs := NewStrategy().Validate(context.Background(), j)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }
@@ -181,14 +168,14 @@ func TestValidateUpdate(t *testing.T) {
 		j := old.DeepCopy()
 		j.Spec.Template.Spec.Containers[0].Image = "perl:5.40"
 		errs := NewStrategy().ValidateUpdate(ctx, j, old)
-		if !slices.Equal(errFields(errs), []string{"spec.template"}) {
+		if !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.template"}) {
 			t.Fatalf("errors = %v", errs)
 		}
 	})
 	t.Run("completions immutable", func(t *testing.T) {
 		j := old.DeepCopy()
 		j.Spec.Completions = ptr.To[int32](3)
-		if errs := NewStrategy().ValidateUpdate(ctx, j, old); !slices.Equal(errFields(errs), []string{"spec.completions"}) {
+		if errs := NewStrategy().ValidateUpdate(ctx, j, old); !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.completions"}) {
 			t.Fatalf("errors = %v", errs)
 		}
 	})
@@ -209,7 +196,7 @@ func TestValidateUpdate(t *testing.T) {
 			t.Fatalf("errors = %v", errs)
 		}
 		j.Spec.Template.Spec.Containers[0].Image = "other"
-		if errs := NewStrategy().ValidateUpdate(ctx, j, susp); !slices.Equal(errFields(errs), []string{"spec.template"}) {
+		if errs := NewStrategy().ValidateUpdate(ctx, j, susp); !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.template"}) {
 			t.Fatalf("errors = %v", errs)
 		}
 	})
@@ -222,7 +209,7 @@ func TestValidateUpdate(t *testing.T) {
 		NewStrategy().PrepareForCreate(ctx, idx)
 		j := idx.DeepCopy()
 		j.Spec.Completions = ptr.To[int32](5)
-		if errs := NewStrategy().ValidateUpdate(ctx, j, idx); !slices.Equal(errFields(errs), []string{"spec.completions"}) {
+		if errs := NewStrategy().ValidateUpdate(ctx, j, idx); !slices.Equal(registrytest.ErrorFields(errs), []string{"spec.completions"}) {
 			t.Fatalf("errors = %v", errs)
 		}
 		j.Spec.Parallelism = ptr.To[int32](5)

@@ -12,19 +12,21 @@ import (
 
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/registry/apps/workload"
+	"github.com/nauta/nauta/internal/registry/core/columns"
+	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
 
 // TableColumns are kubectl's job columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	return []metav1.TableColumnDefinition{
-		workload.NameColumn,
+		columns.Name(),
 		{Name: "Status", Type: "string", Description: "Status of the job."},
 		{Name: "Completions", Type: "string", Description: batchv1.JobStatus{}.SwaggerDoc()["succeeded"]},
 		{Name: "Duration", Type: "string", Description: "Time required to complete the job."},
-		workload.AgeColumn,
+		columns.Age(),
 		workload.ContainersColumn,
 		workload.ImagesColumn,
-		{Name: "Selector", Type: "string", Priority: 1, Description: batchv1.JobSpec{}.SwaggerDoc()["selector"]},
+		workload.SelectorColumn(batchv1.JobSpec{}.SwaggerDoc()["selector"]),
 	}
 }
 
@@ -35,7 +37,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 		return nil, fmt.Errorf("expected *v1.Job, got %T", obj)
 	}
 	now := time.Now()
-	names, images := workload.ContainerCells(j.Spec.Template.Spec.Containers)
+	names, images := podspec.ContainerNamesAndImages(j.Spec.Template.Spec.Containers)
 	return []interface{}{
 		j.Name,
 		Status(j),

@@ -16,11 +16,11 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/request"
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func pemRequest(t *testing.T) []byte {
@@ -61,14 +61,6 @@ func newCSR(t *testing.T) *certificatesv1.CertificateSigningRequest {
 	}
 }
 
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
-}
-
 func TestPrepareForCreate(t *testing.T) {
 	csr := newCSR(t)
 	csr.Spec.Username = "spoofed"
@@ -103,7 +95,7 @@ func TestValidate(t *testing.T) {
 			csr := newCSR(t)
 			tc.mutate(csr)
 			errs := NewStrategy().Validate(context.Background(), csr)
-			if !slices.Equal(errFields(errs), tc.want) {
+			if !slices.Equal(registrytest.ErrorFields(errs), tc.want) {
 				t.Fatalf("errors = %v, want %v", errs, tc.want)
 			}
 		})
@@ -149,12 +141,12 @@ func TestStatusAndApproval(t *testing.T) {
 	}
 	replaced := issued.DeepCopy()
 	replaced.Status.Certificate = pemCertificate(t)
-	if errs := s.ValidateStatusUpdate(ctx, replaced, issued); !slices.Equal(errFields(errs), []string{"status.certificate"}) {
+	if errs := s.ValidateStatusUpdate(ctx, replaced, issued); !slices.Equal(registrytest.ErrorFields(errs), []string{"status.certificate"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 	bad := approved.DeepCopy()
 	bad.Status.Certificate = []byte("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n")
-	if errs := s.ValidateStatusUpdate(ctx, bad, approved); !slices.Equal(errFields(errs), []string{"status.certificate"}) {
+	if errs := s.ValidateStatusUpdate(ctx, bad, approved); !slices.Equal(registrytest.ErrorFields(errs), []string{"status.certificate"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 

@@ -7,6 +7,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestValidate(t *testing.T) {
@@ -25,12 +27,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "node-1", Namespace: "kube-node-lease"}, Spec: tc.spec}
 			errs := NewStrategy().Validate(context.Background(), l)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v, want one at %s", errs, tc.want)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }

@@ -30,3 +30,12 @@ func NoneIfEmpty(s string) string {
 	}
 	return s
 }
+
+// UnsetIfNil returns *s, or "<unset>" when s is nil, as kubectl prints
+// optional string fields such as a volume mode or class name.
+func UnsetIfNil[T ~string](s *T) string {
+	if s == nil {
+		return "<unset>"
+	}
+	return string(*s)
+}

@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func addrs(ips ...string) []corev1.EndpointAddress {
@@ -53,13 +55,7 @@ func TestValidate(t *testing.T) {
 			ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}, Subsets: []corev1.EndpointSubset{tt.subset}}
 			Strategy{}.Default(ep)
 			errs := Strategy{}.Validate(context.Background(), ep)
-			got := ""
-			if len(errs) > 0 {
-				got = errs[0].Field
-			}
-			if got != tt.want {
-				t.Errorf("errors = %v, want %q", errs, tt.want)
-			}
+			registrytest.AssertFirstFieldError(t, errs, tt.want)
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func legacyEvent() *corev1.Event {
@@ -40,13 +42,7 @@ func TestValidate(t *testing.T) {
 			e := legacyEvent()
 			tt.mutate(e)
 			errs := tt.s.Validate(context.Background(), e)
-			got := ""
-			if len(errs) > 0 {
-				got = errs[0].Field
-			}
-			if got != tt.want {
-				t.Errorf("errors = %v, want %q", errs, tt.want)
-			}
+			registrytest.AssertFirstFieldError(t, errs, tt.want)
 		})
 	}
 }

@@ -59,15 +59,7 @@ func (s Strategy) validate(e *corev1.Event) field.ErrorList {
 		reportingField = "reportingController"
 	}
 	if e.EventTime.IsZero() && !s.EventsAPI {
-		// Legacy events: the namespaces must agree (cluster-scoped objects'
-		// events may live in "default").
-		if e.InvolvedObject.Namespace == "" {
-			if e.Namespace != metav1.NamespaceNone && e.Namespace != metav1.NamespaceDefault {
-				allErrs = append(allErrs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
-			}
-		} else if e.Namespace != e.InvolvedObject.Namespace {
-			allErrs = append(allErrs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
-		}
+		allErrs = append(allErrs, ValidateLegacyNamespace(e)...)
 	} else {
 		if e.EventTime.IsZero() {
 			allErrs = append(allErrs, field.Required(field.NewPath("eventTime"), ""))
@@ -93,6 +85,23 @@ func (s Strategy) validate(e *corev1.Event) field.ErrorList {
 		allErrs = append(allErrs, field.Invalid(field.NewPath("namespace"), e.Namespace, msg))
 	}
 	return allErrs
+}
+
+// ValidateLegacyNamespace checks that an old-style event (no eventTime)
+// lives in its involved object's namespace; events of cluster-scoped
+// objects may live in "" or "default".
+func ValidateLegacyNamespace(e *corev1.Event) field.ErrorList {
+	nsPath := field.NewPath("involvedObject", "namespace")
+	if e.InvolvedObject.Namespace == "" {
+		if e.Namespace != metav1.NamespaceNone && e.Namespace != metav1.NamespaceDefault {
+			return field.ErrorList{field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace")}
+		}
+		return nil
+	}
+	if e.Namespace != e.InvolvedObject.Namespace {
+		return field.ErrorList{field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace")}
+	}
+	return nil
 }
 
 func requireWithin(v, name string, limit int, required bool) field.ErrorList {

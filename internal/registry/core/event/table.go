@@ -13,9 +13,20 @@ import (
 	"github.com/nauta/nauta/internal/registry/core/columns"
 )
 
-// TableColumns are upstream's event columns. Unlike other kinds, NAME is
-// last (and wide-only): `kubectl get events` starts with LAST SEEN.
+// TableColumns are upstream's event columns.
 func (Strategy) TableColumns() []metav1.TableColumnDefinition {
+	return Columns()
+}
+
+// TableRow prints one event.
+func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
+	return Row(obj.(*corev1.Event)), nil
+}
+
+// Columns are the event table columns, shared by core/v1 and
+// events.k8s.io/v1 events. Unlike other kinds, NAME is last (and
+// wide-only): `kubectl get events` starts with LAST SEEN.
+func Columns() []metav1.TableColumnDefinition {
 	doc := corev1.Event{}.SwaggerDoc()
 	return []metav1.TableColumnDefinition{
 		{Name: "Last Seen", Type: "string", Description: doc["lastTimestamp"]},
@@ -31,10 +42,9 @@ func (Strategy) TableColumns() []metav1.TableColumnDefinition {
 	}
 }
 
-// TableRow prints the event as kubectl does, falling back to eventTime
-// and series for new-style events.
-func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
-	e := obj.(*corev1.Event)
+// Row prints the event as kubectl does, falling back to eventTime and
+// series for new-style events.
+func Row(e *corev1.Event) []interface{} {
 	first := columns.Since(e.FirstTimestamp)
 	if e.FirstTimestamp.IsZero() {
 		first = sinceMicro(e.EventTime)
@@ -66,7 +76,7 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 		first,
 		int64(count),
 		e.Name,
-	}, nil
+	}
 }
 
 func sinceMicro(t metav1.MicroTime) string {

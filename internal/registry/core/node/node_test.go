@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestTableRow(t *testing.T) {
@@ -61,13 +63,7 @@ func TestValidate(t *testing.T) {
 			n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}, Spec: corev1.NodeSpec{Taints: tt.taints, PodCIDRs: tt.cidrs}}
 			NewStrategy().Default(n)
 			errs := NewStrategy().Validate(context.Background(), n)
-			got := ""
-			if len(errs) > 0 {
-				got = errs[0].Field
-			}
-			if got != tt.want {
-				t.Errorf("errors = %v, want %q", errs, tt.want)
-			}
+			registrytest.AssertFirstFieldError(t, errs, tt.want)
 		})
 	}
 }

@@ -227,17 +227,10 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 		phase = "Terminating"
 	}
 	size := pv.Spec.Capacity[corev1.ResourceStorage]
-	vac := "<unset>"
-	if pv.Spec.VolumeAttributesClassName != nil {
-		vac = *pv.Spec.VolumeAttributesClassName
-	}
-	mode := "<unset>"
-	if pv.Spec.VolumeMode != nil {
-		mode = string(*pv.Spec.VolumeMode)
-	}
 	return []interface{}{
 		pv.Name, size.String(), storageutil.GetAccessModesAsString(pv.Spec.AccessModes),
 		string(pv.Spec.PersistentVolumeReclaimPolicy), phase, claim, storageutil.GetPersistentVolumeClass(pv),
-		vac, pv.Status.Reason, columns.Since(pv.CreationTimestamp), mode,
+		columns.UnsetIfNil(pv.Spec.VolumeAttributesClassName), pv.Status.Reason, columns.Since(pv.CreationTimestamp),
+		columns.UnsetIfNil(pv.Spec.VolumeMode),
 	}, nil
 }

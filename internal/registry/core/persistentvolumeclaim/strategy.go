@@ -145,16 +145,9 @@ func (Strategy) TableRow(obj runtime.Object) ([]interface{}, error) {
 		q := pvc.Status.Capacity[corev1.ResourceStorage]
 		capacity = q.String()
 	}
-	vac := "<unset>"
-	if pvc.Status.CurrentVolumeAttributesClassName != nil {
-		vac = *pvc.Status.CurrentVolumeAttributesClassName
-	}
-	mode := "<unset>"
-	if pvc.Spec.VolumeMode != nil {
-		mode = string(*pvc.Spec.VolumeMode)
-	}
 	return []interface{}{
 		pvc.Name, phase, pvc.Spec.VolumeName, capacity, modes,
-		storageutil.GetPersistentVolumeClaimClass(pvc), vac, columns.Since(pvc.CreationTimestamp), mode,
+		storageutil.GetPersistentVolumeClaimClass(pvc), columns.UnsetIfNil(pvc.Status.CurrentVolumeAttributesClassName),
+		columns.Since(pvc.CreationTimestamp), columns.UnsetIfNil(pvc.Spec.VolumeMode),
 	}, nil
 }

@@ -583,16 +583,7 @@ func validateSecurityContext(sc *corev1.SecurityContext, fldPath *field.Path) fi
 		return nil
 	}
 	allErrs := field.ErrorList{}
-	if sc.RunAsUser != nil {
-		for _, msg := range validation.IsValidUserID(*sc.RunAsUser) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *sc.RunAsUser, msg))
-		}
-	}
-	if sc.RunAsGroup != nil {
-		for _, msg := range validation.IsValidGroupID(*sc.RunAsGroup) {
-			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *sc.RunAsGroup, msg))
-		}
-	}
+	allErrs = append(allErrs, validateRunAsIDs(sc.RunAsUser, sc.RunAsGroup, fldPath)...)
 	if sc.ProcMount != nil {
 		switch *sc.ProcMount {
 		case corev1.DefaultProcMount, corev1.UnmaskedProcMount:
@@ -614,6 +605,23 @@ func validateSecurityContext(sc *corev1.SecurityContext, fldPath *field.Path) fi
 		}
 	}
 	allErrs = append(allErrs, validateSeccompProfile(sc.SeccompProfile, fldPath.Child("seccompProfile"))...)
+	return allErrs
+}
+
+// validateRunAsIDs checks the runAsUser and runAsGroup ids that pod and
+// container security contexts both carry.
+func validateRunAsIDs(runAsUser, runAsGroup *int64, fldPath *field.Path) field.ErrorList {
+	var allErrs field.ErrorList
+	if runAsUser != nil {
+		for _, msg := range validation.IsValidUserID(*runAsUser) {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsUser"), *runAsUser, msg))
+		}
+	}
+	if runAsGroup != nil {
+		for _, msg := range validation.IsValidGroupID(*runAsGroup) {
+			allErrs = append(allErrs, field.Invalid(fldPath.Child("runAsGroup"), *runAsGroup, msg))
+		}
+	}
 	return allErrs
 }
 

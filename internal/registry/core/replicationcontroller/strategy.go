@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/nauta/nauta/internal/registry"
+	"github.com/nauta/nauta/internal/registry/apps/workload"
 	"github.com/nauta/nauta/internal/registry/core/columns"
 	"github.com/nauta/nauta/internal/registry/core/podspec"
 )
@@ -99,16 +100,11 @@ func (Strategy) ValidateStatusUpdate(_ context.Context, obj, old runtime.Object)
 	} {
 		allErrs = append(allErrs, apivalidation.ValidateNonnegativeField(v, p.Child(name))...)
 	}
-	const msg = "cannot be greater than status.replicas"
-	if st.FullyLabeledReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(p.Child("fullyLabeledReplicas"), st.FullyLabeledReplicas, msg))
-	}
-	if st.ReadyReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(p.Child("readyReplicas"), st.ReadyReplicas, msg))
-	}
-	if st.AvailableReplicas > st.Replicas {
-		allErrs = append(allErrs, field.Invalid(p.Child("availableReplicas"), st.AvailableReplicas, msg))
-	}
+	allErrs = append(allErrs, workload.ValidateAtMostReplicas(p, st.Replicas,
+		workload.ReplicaCount{Name: "fullyLabeledReplicas", Value: st.FullyLabeledReplicas},
+		workload.ReplicaCount{Name: "readyReplicas", Value: st.ReadyReplicas},
+		workload.ReplicaCount{Name: "availableReplicas", Value: st.AvailableReplicas},
+	)...)
 	if st.AvailableReplicas > st.ReadyReplicas {
 		allErrs = append(allErrs, field.Invalid(p.Child("availableReplicas"), st.AvailableReplicas, "cannot be greater than readyReplicas"))
 	}

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestValidate(t *testing.T) {
@@ -24,13 +26,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: "default"}, Spec: corev1.ResourceQuotaSpec{Hard: tt.hard}}
 			errs := NewStrategy().Validate(context.Background(), q)
-			got := ""
-			if len(errs) > 0 {
-				got = errs[0].Field
-			}
-			if got != tt.want {
-				t.Errorf("errors = %v, want %q", errs, tt.want)
-			}
+			registrytest.AssertFirstFieldError(t, errs, tt.want)
 		})
 	}
 }

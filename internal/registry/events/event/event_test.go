@@ -10,7 +10,8 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newEvent() *eventsv1.Event {
@@ -25,14 +26,6 @@ func newEvent() *eventsv1.Event {
 		Type:                corev1.EventTypeNormal,
 		Regarding:           corev1.ObjectReference{Kind: "Pod", Namespace: "default", Name: "web-1", UID: "u1", APIVersion: "v1"},
 	}
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -80,14 +73,7 @@ func TestValidate(t *testing.T) {
 			e := newEvent()
 			tc.mutate(e)
 			errs := NewStrategy().Validate(context.Background(), ToCore(e))
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }
@@ -100,7 +86,7 @@ func TestValidateUpdate(t *testing.T) {
 		t.Fatalf("series update rejected: %v", errs)
 	}
 	upd.Message = "changed"
-	if errs := NewStrategy().ValidateUpdate(context.Background(), upd, old); !slices.Equal(errFields(errs), []string{"message"}) {
+	if errs := NewStrategy().ValidateUpdate(context.Background(), upd, old); !slices.Equal(registrytest.ErrorFields(errs), []string{"message"}) {
 		t.Fatalf("errors = %v", errs)
 	}
 }

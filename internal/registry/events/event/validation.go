@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	coreevent "github.com/nauta/nauta/internal/registry/core/event"
 )
 
 // Length limits upstream enforces on event fields.
@@ -26,15 +28,7 @@ func validateBase(e *corev1.Event) field.ErrorList {
 	var allErrs field.ErrorList
 	nsPath := field.NewPath("involvedObject", "namespace")
 	if e.EventTime.IsZero() {
-		// Old-style events: the namespaces must agree ("default" is
-		// tolerated for cluster-scoped objects).
-		if e.InvolvedObject.Namespace == "" {
-			if e.Namespace != metav1.NamespaceNone && e.Namespace != metav1.NamespaceDefault {
-				allErrs = append(allErrs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
-			}
-		} else if e.Namespace != e.InvolvedObject.Namespace {
-			allErrs = append(allErrs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))
-		}
+		allErrs = append(allErrs, coreevent.ValidateLegacyNamespace(e)...)
 	} else {
 		if e.InvolvedObject.Namespace == "" && e.Namespace != metav1.NamespaceDefault && e.Namespace != metav1.NamespaceSystem {
 			allErrs = append(allErrs, field.Invalid(nsPath, e.InvolvedObject.Namespace, "does not match event.namespace"))

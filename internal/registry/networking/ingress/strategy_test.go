@@ -2,13 +2,13 @@ package ingress
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newIngress() *networkingv1.Ingress {
@@ -28,14 +28,6 @@ func newIngress() *networkingv1.Ingress {
 			}},
 		},
 	}
-}
-
-func errFields(errs field.ErrorList) []string {
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	return out
 }
 
 func TestValidate(t *testing.T) {
@@ -67,14 +59,7 @@ func TestValidate(t *testing.T) {
 			in := newIngress()
 			tc.mutate(in)
 			errs := NewStrategy().Validate(context.Background(), in)
-			if len(tc.want) == 0 && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			for _, w := range tc.want {
-				if !slices.Contains(errFields(errs), w) {
-					t.Errorf("missing %s in %v", w, errs)
-				}
-			}
+			registrytest.AssertFieldErrors(t, errs, tc.want...)
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newPolicy() *networkingv1.NetworkPolicy {
@@ -67,12 +69,7 @@ func TestValidate(t *testing.T) {
 			NewStrategy().Default(np)
 			tc.mutate(np)
 			errs := NewStrategy().Validate(context.Background(), np)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v, want one at %s", errs, tc.want)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }

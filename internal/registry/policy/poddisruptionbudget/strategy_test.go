@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestValidate(t *testing.T) {
@@ -28,12 +30,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pdb := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default"}, Spec: tc.spec}
 			errs := NewStrategy().Validate(context.Background(), pdb)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v, want one at %s", errs, tc.want)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }

@@ -32,9 +32,7 @@ func (Strategy) Default(obj runtime.Object) {
 // Validate checks a new ClusterRoleBinding.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
 	b := obj.(*rbacv1.ClusterRoleBinding)
-	allErrs := registry.ValidateObjectMeta(b, false, rbacrules.NameIsValid)
-	allErrs = append(allErrs, rbacrules.ValidateRoleRef(&b.RoleRef, []string{"ClusterRole"}, field.NewPath("roleRef"))...)
-	return append(allErrs, rbacrules.ValidateSubjects(b.Subjects, false, field.NewPath("subjects"))...)
+	return rbacrules.ValidateBinding(b, false, &b.RoleRef, []string{"ClusterRole"}, b.Subjects)
 }
 
 // ValidateUpdate: the role reference cannot change.

@@ -2,9 +2,20 @@ package rbacrules
 
 import (
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/nauta/nauta/internal/registry"
 )
+
+// ValidateBinding checks a new RoleBinding or ClusterRoleBinding: its
+// metadata, a roleRef naming one of kinds, and its subjects.
+func ValidateBinding(obj runtime.Object, namespaced bool, ref *rbacv1.RoleRef, kinds []string, subjects []rbacv1.Subject) field.ErrorList {
+	allErrs := registry.ValidateObjectMeta(obj, namespaced, NameIsValid)
+	allErrs = append(allErrs, ValidateRoleRef(ref, kinds, field.NewPath("roleRef"))...)
+	return append(allErrs, ValidateSubjects(subjects, namespaced, field.NewPath("subjects"))...)
+}
 
 // DefaultBinding fills the API groups rbac/v1 defaults: the role
 // reference's group, and the group of User and Group subjects.

@@ -31,9 +31,7 @@ func (Strategy) Default(obj runtime.Object) {
 // ClusterRole.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
 	b := obj.(*rbacv1.RoleBinding)
-	allErrs := registry.ValidateObjectMeta(b, true, rbacrules.NameIsValid)
-	allErrs = append(allErrs, rbacrules.ValidateRoleRef(&b.RoleRef, []string{"Role", "ClusterRole"}, field.NewPath("roleRef"))...)
-	return append(allErrs, rbacrules.ValidateSubjects(b.Subjects, true, field.NewPath("subjects"))...)
+	return rbacrules.ValidateBinding(b, true, &b.RoleRef, []string{"Role", "ClusterRole"}, b.Subjects)
 }
 
 // ValidateUpdate: the role reference cannot change.

@@ -6,6 +6,8 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func newBinding() *rbacv1.RoleBinding {
@@ -47,12 +49,7 @@ func TestValidate(t *testing.T) {
 			b := newBinding()
 			tc.mutate(b)
 			errs := NewStrategy().Validate(context.Background(), b)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v, want one at %s", errs, tc.want)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/nauta/nauta/internal/registry/registrytest"
 )
 
 func TestDefault(t *testing.T) {
@@ -35,12 +37,7 @@ func TestValidate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := NewStrategy().Validate(context.Background(), &tc.pc)
-			if tc.want == "" && len(errs) != 0 {
-				t.Fatalf("unexpected errors: %v", errs)
-			}
-			if tc.want != "" && (len(errs) != 1 || errs[0].Field != tc.want) {
-				t.Fatalf("errors = %v, want one at %s", errs, tc.want)
-			}
+			registrytest.AssertOnlyFieldError(t, errs, tc.want)
 		})
 	}
 }
