@@ -120,11 +120,18 @@ func (s *Server) withObservation(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) logRequest(r *http.Request, rec *requestRecord, status int, elapsed time.Duration) {
-	level := slog.LevelInfo
-	if isProbePath(r.URL.Path) {
-		level = slog.LevelDebug
+// requestLogLevel is debug for every request but server errors: at info,
+// requests would drown the server's own messages (one kubectl get is
+// several requests). Failing health probes are the probes' business.
+func requestLogLevel(path string, status int) slog.Level {
+	if status >= http.StatusInternalServerError && !isProbePath(path) {
+		return slog.LevelWarn
 	}
+	return slog.LevelDebug
+}
+
+func (s *Server) logRequest(r *http.Request, rec *requestRecord, status int, elapsed time.Duration) {
+	level := requestLogLevel(r.URL.Path, status)
 	if !s.logger.Enabled(r.Context(), level) {
 		return
 	}

@@ -435,7 +435,7 @@ func TestRequestLog(t *testing.T) {
 		t.Fatalf("request log lines: %v", lines)
 	}
 	first, probe := lines[0], lines[1]
-	for k, want := range map[string]any{"level": "INFO", "method": "GET", "path": "/api/v1/namespaces/default/pods",
+	for k, want := range map[string]any{"level": "DEBUG", "method": "GET", "path": "/api/v1/namespaces/default/pods",
 		"query": "limit=5", "status": float64(200), "user": "admin"} {
 		if first[k] != want {
 			t.Errorf("log %s = %v, want %v", k, first[k], want)
@@ -446,6 +446,24 @@ func TestRequestLog(t *testing.T) {
 	}
 	if probe["level"] != "DEBUG" || probe["user"] != authn.Anonymous {
 		t.Errorf("probe logged as %v", probe)
+	}
+}
+
+func TestRequestLogLevels(t *testing.T) {
+	tests := []struct {
+		path   string
+		status int
+		want   slog.Level
+	}{
+		{"/api/v1/pods", 200, slog.LevelDebug},
+		{"/api/v1/pods", 404, slog.LevelDebug},
+		{"/api/v1/pods", 500, slog.LevelWarn},
+		{"/readyz", 500, slog.LevelDebug},
+	}
+	for _, tc := range tests {
+		if got := requestLogLevel(tc.path, tc.status); got != tc.want {
+			t.Errorf("requestLogLevel(%s, %d) = %v, want %v", tc.path, tc.status, got, tc.want)
+		}
 	}
 }
 

@@ -120,9 +120,17 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	g := newGroup(ctx, s.log)
-	// etcd runs outside the group so it outlives every reader; a failure
-	// still stops the group.
+	// The API side (caches, compactor, HTTPS) runs until the controllers
+	// have stopped, so that they can still release their Leases; etcd
+	// runs outside both groups and outlives every reader. A failure
+	// anywhere stops everything.
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	g := newGroup(serveCtx, s.log)
+	ctrlCtx, stopControllers := context.WithCancel(g.Context())
+	defer stopControllers()
+	context.AfterFunc(ctx, stopControllers)
+	controllers := newGroup(ctrlCtx, s.log)
 	etcdCtx, stopEtcd := context.WithCancel(context.WithoutCancel(ctx))
 	etcdDone := make(chan error, 1)
 	go func() {
@@ -133,9 +141,14 @@ func (s *Server) Start(ctx context.Context) error {
 		etcdDone <- err
 	}()
 
-	if err := s.startControlPlane(g, backend, bundle, ln, loopbackURL); err != nil {
+	if err := s.startControlPlane(g, controllers, backend, bundle, ln, loopbackURL); err != nil {
 		g.fail(err)
 	}
+	<-controllers.Context().Done()
+	if err := controllers.Wait(); err != nil {
+		g.fail(err)
+	}
+	stopServing()
 	runErr := g.Wait()
 	stopEtcd()
 	etcdErr := <-etcdDone
@@ -151,7 +164,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 // startControlPlane starts, in order, storage, the API server, bootstrap and
 // the controllers, waiting for each to be ready before the next.
-func (s *Server) startControlPlane(g *group, backend etcd.Backend, bundle *pki.Bundle, ln net.Listener, loopbackURL string) error {
+func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, bundle *pki.Bundle, ln net.Listener, loopbackURL string) error {
 	ctx := g.Context()
 	select {
 	case <-backend.Ready():
@@ -225,7 +238,7 @@ func (s *Server) startControlPlane(g *group, backend etcd.Backend, bundle *pki.B
 		if err != nil {
 			return fmt.Errorf("controller %s: %w", c.Name, err)
 		}
-		g.Go(c.Name, r)
+		controllers.Go(c.Name, r)
 	}
 
 	s.mu.Lock()
