@@ -5,28 +5,28 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// element is one cached object with its precomputed selector attributes.
+// element is one cached object under its storage key. Selector attributes
+// are not stored: they are computed when a predicate needs them (see
+// attrMemo), which keeps the cache's footprint per object small.
 type element struct {
-	key    string
-	obj    runtime.Object
-	labels labels.Set
-	fields fields.Set
+	key string
+	obj runtime.Object
 }
 
 // event is one change as the cache saw it, with the object's previous state
 // so watchers with selectors can tell objects entering and leaving.
 type event struct {
-	typ  watch.EventType // Added, Modified or Deleted
-	rev  int64
-	at   time.Time
-	cur  *element // for Deleted: the last state, at the deletion revision
-	prev *element // nil when the object was new
+	typ watch.EventType // Added, Modified or Deleted
+	rev int64
+	at  int64    // when the cache saw it, in Unix nanoseconds
+	cur *element // for Deleted: the last state, at the deletion revision
+	// prev is the state before a Modified event; nil for Added and Deleted
+	// (a Deleted event's cur already is the last state).
+	prev *element
 
 	prevAtRevOnce sync.Once
 	prevAtRev     runtime.Object
@@ -59,7 +59,7 @@ func (b *eventBuffer) add(e *event) {
 	b.events = append(b.events, e)
 	for len(b.events) > b.capacity {
 		oldest := b.events[0]
-		if len(b.events) <= b.maxCap && e.at.Sub(oldest.at) < b.freshness {
+		if len(b.events) <= b.maxCap && time.Duration(e.at-oldest.at) < b.freshness {
 			break
 		}
 		b.startRev = oldest.rev

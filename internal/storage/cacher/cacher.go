@@ -135,7 +135,9 @@ func (c *Cacher) relist(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list %s: resourceVersion %q: %w", c.prefix, listMeta.GetResourceVersion(), err)
 	}
-	items, err := meta.ExtractList(list)
+	// One allocation per item: pointers into the list's Items array would
+	// keep the whole array alive for as long as any one item is cached.
+	items, err := meta.ExtractListWithAlloc(list)
 	if err != nil {
 		return err
 	}
@@ -225,11 +227,7 @@ func (c *Cacher) newElement(obj runtime.Object) (*element, error) {
 	if err != nil {
 		return nil, err
 	}
-	lbls, flds, err := c.cfg.Attrs(obj)
-	if err != nil {
-		return nil, fmt.Errorf("attributes of %s: %w", key, err)
-	}
-	return &element{key: key, obj: obj, labels: lbls, fields: flds}, nil
+	return &element{key: key, obj: obj}, nil
 }
 
 // processEvent applies one change to the cache and hands it to watchers.
@@ -245,16 +243,25 @@ func (c *Cacher) processEvent(ev watch.Event) error {
 	if !strings.HasPrefix(el.key, c.prefix) {
 		return fmt.Errorf("event for key %q outside %q", el.key, c.prefix)
 	}
-	e := &event{typ: ev.Type, rev: rev, at: time.Now(), cur: el}
+	e := &event{typ: ev.Type, rev: rev, at: time.Now().UnixNano(), cur: el}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e.prev = c.objects[el.key]
+	prev := c.objects[el.key]
+	if prev != nil {
+		// Share the key string the map already holds instead of keeping
+		// a second copy per object.
+		el.key = prev.key
+	}
 	switch {
 	case ev.Type == watch.Deleted:
+		// The deleted object is the last state (etcd's previous value),
+		// so the previous element adds nothing: do not keep it alive in
+		// the event buffer.
 		delete(c.objects, el.key)
-	case e.prev != nil:
+	case prev != nil:
 		e.typ = watch.Modified
+		e.prev = prev
 		c.objects[el.key] = el
 	default:
 		e.typ = watch.Added

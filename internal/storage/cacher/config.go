@@ -35,7 +35,9 @@ type Config struct {
 	NewListFunc func() runtime.Object
 	// Attrs returns the labels and selectable fields of an object (the
 	// kind's Strategy.Attrs). Nil means labels plus metadata.name and
-	// metadata.namespace.
+	// metadata.namespace. The labels must be the object's metadata labels:
+	// label-only selectors read those directly, and Attrs is called only
+	// for field selectors (its result is not cached per object).
 	Attrs storage.AttrFunc
 	// KeyFunc returns the storage key of an object. Nil means
 	// Prefix/namespace/name, or Prefix/name for cluster-scoped objects.

@@ -115,11 +115,11 @@ func (c *Cacher) GetList(ctx context.Context, keyPrefix string, opts storage.Lis
 	listRev := c.rev
 	if sc.recursive {
 		for key, el := range c.objects {
-			if sc.contains(key) && matches(opts.Predicate, el) {
+			if sc.contains(key) && c.matches(opts.Predicate, el, &attrMemo{}) {
 				els = append(els, el)
 			}
 		}
-	} else if el := c.objects[sc.key]; el != nil && matches(opts.Predicate, el) {
+	} else if el := c.objects[sc.key]; el != nil && c.matches(opts.Predicate, el, &attrMemo{}) {
 		els = append(els, el)
 	}
 	c.mu.RUnlock()

@@ -64,44 +64,31 @@ func (s scope) contains(key string) bool {
 	return key == s.key
 }
 
-// matches applies the predicate to an element's precomputed attributes.
-func matches(pred storage.SelectionPredicate, el *element) bool {
-	if pred.Empty() {
-		return true
-	}
-	if pred.Label != nil && !pred.Label.Matches(el.labels) {
-		return false
-	}
-	if pred.Field != nil && !pred.Field.Matches(el.fields) {
-		return false
-	}
-	return true
-}
-
 // convert turns a cache event into what this watcher sees, with transition
 // semantics; ok is false when the watcher does not see it at all.
-func (w *cacheWatcher) convert(e *event) (watch.Event, bool) {
+// memo carries e's selector attributes from one watcher to the next.
+func (w *cacheWatcher) convert(e *event, memo *eventMemo) (watch.Event, bool) {
 	if !w.scope.contains(e.cur.key) {
 		return watch.Event{}, false
 	}
 	switch e.typ {
 	case watch.Deleted:
-		old := e.cur
+		old, oldMemo := e.cur, &memo.cur
 		if e.prev != nil {
-			old = e.prev
+			old, oldMemo = e.prev, &memo.prev
 		}
-		if matches(w.pred, old) {
+		if w.c.matches(w.pred, old, oldMemo) {
 			return watch.Event{Type: watch.Deleted, Object: e.cur.obj}, true
 		}
 		return watch.Event{}, false
 	case watch.Added:
-		if matches(w.pred, e.cur) {
+		if w.c.matches(w.pred, e.cur, &memo.cur) {
 			return watch.Event{Type: watch.Added, Object: e.cur.obj}, true
 		}
 		return watch.Event{}, false
 	}
-	curOK := matches(w.pred, e.cur)
-	prevOK := e.prev != nil && matches(w.pred, e.prev)
+	curOK := w.c.matches(w.pred, e.cur, &memo.cur)
+	prevOK := e.prev != nil && w.c.matches(w.pred, e.prev, &memo.prev)
 	switch {
 	case curOK && prevOK:
 		return watch.Event{Type: watch.Modified, Object: e.cur.obj}, true
@@ -226,8 +213,9 @@ func (c *Cacher) dispatchLocked(e *event) {
 		ev watch.Event
 	}
 	var blocked []pending
+	var memo eventMemo
 	for _, w := range c.watchers {
-		ev, ok := w.convert(e)
+		ev, ok := w.convert(e, &memo)
 		if !ok {
 			continue
 		}
@@ -278,7 +266,7 @@ func (w *cacheWatcher) run(ctx context.Context) {
 	if w.initial != nil || w.initialEnd {
 		sort.Slice(w.initial, func(i, j int) bool { return w.initial[i].key < w.initial[j].key })
 		for _, el := range w.initial {
-			if matches(w.pred, el) && !send(watch.Event{Type: watch.Added, Object: el.obj}) {
+			if w.c.matches(w.pred, el, &attrMemo{}) && !send(watch.Event{Type: watch.Added, Object: el.obj}) {
 				return
 			}
 		}
@@ -291,7 +279,7 @@ func (w *cacheWatcher) run(ctx context.Context) {
 		}
 	}
 	for _, e := range w.replay {
-		if ev, ok := w.convert(e); ok && !send(ev) {
+		if ev, ok := w.convert(e, &eventMemo{}); ok && !send(ev) {
 			return
 		}
 	}
