@@ -9,6 +9,7 @@ import (
 	"time"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -80,7 +81,12 @@ var defaultVerbs = []string{"create", "delete", "deletecollection", "get", "list
 var (
 	scaleType = reflect.TypeFor[autoscalingv1.Scale]()
 	scaleGVK  = autoscalingv1.SchemeGroupVersion.WithKind("Scale")
-	metaTypes = []reflect.Type{
+
+	podsGVR     = corev1.SchemeGroupVersion.WithResource("pods")
+	bindingsGVR = corev1.SchemeGroupVersion.WithResource("bindings")
+	bindingGVK  = corev1.SchemeGroupVersion.WithKind("Binding")
+	bindingType = reflect.TypeFor[corev1.Binding]()
+	metaTypes   = []reflect.Type{
 		reflect.TypeFor[metav1.Status](),
 		reflect.TypeFor[metav1.DeleteOptions](),
 		reflect.TypeFor[metav1.WatchEvent](),
@@ -150,6 +156,17 @@ func New(resources []*registry.Resource) (*Spec, error) {
 			}
 		}
 		routes = append(routes, resourceRoutes(infoOf(r), k)...)
+	}
+	if served[podsGVR.GroupVersion()] && seen[podsGVR] && !seen[bindingsGVR] {
+		// The API server serves core/v1 bindings (create only) without a
+		// registry entry whenever pods are served; kubectl explain needs
+		// its kind in the document.
+		def, err := defName(defs, bindingType)
+		if err != nil {
+			return nil, err
+		}
+		info := resourceInfo{resource: bindingsGVR.Resource, namespaced: true, verbs: map[string]bool{"create": true}}
+		routes = append(routes, resourceRoutes(info, kindInfo{GVK: bindingGVK, Def: def})...)
 	}
 	for _, t := range metaTypes {
 		if _, err := defName(defs, t); err != nil {

@@ -248,14 +248,16 @@ func TestOperations(t *testing.T) {
 	}
 
 	want := map[string]op{
-		"listCoreV1NamespacedPod":              {"/api/v1/namespaces/{namespace}/pods", "get", "list"},
-		"createCoreV1NamespacedPod":            {"/api/v1/namespaces/{namespace}/pods", "post", "post"},
-		"deleteCoreV1CollectionNamespacedPod":  {"/api/v1/namespaces/{namespace}/pods", "delete", "deletecollection"},
-		"readCoreV1NamespacedPod":              {"/api/v1/namespaces/{namespace}/pods/{name}", "get", "get"},
-		"replaceCoreV1NamespacedPod":           {"/api/v1/namespaces/{namespace}/pods/{name}", "put", "put"},
-		"patchCoreV1NamespacedPod":             {"/api/v1/namespaces/{namespace}/pods/{name}", "patch", "patch"},
-		"deleteCoreV1NamespacedPod":            {"/api/v1/namespaces/{namespace}/pods/{name}", "delete", "delete"},
-		"listCoreV1PodForAllNamespaces":        {"/api/v1/pods", "get", "list"},
+		"listCoreV1NamespacedPod":             {"/api/v1/namespaces/{namespace}/pods", "get", "list"},
+		"createCoreV1NamespacedPod":           {"/api/v1/namespaces/{namespace}/pods", "post", "post"},
+		"deleteCoreV1CollectionNamespacedPod": {"/api/v1/namespaces/{namespace}/pods", "delete", "deletecollection"},
+		"readCoreV1NamespacedPod":             {"/api/v1/namespaces/{namespace}/pods/{name}", "get", "get"},
+		"replaceCoreV1NamespacedPod":          {"/api/v1/namespaces/{namespace}/pods/{name}", "put", "put"},
+		"patchCoreV1NamespacedPod":            {"/api/v1/namespaces/{namespace}/pods/{name}", "patch", "patch"},
+		"deleteCoreV1NamespacedPod":           {"/api/v1/namespaces/{namespace}/pods/{name}", "delete", "delete"},
+		"listCoreV1PodForAllNamespaces":       {"/api/v1/pods", "get", "list"},
+		// bindings are served without a registry entry when pods are.
+		"createCoreV1NamespacedBinding":        {"/api/v1/namespaces/{namespace}/bindings", "post", "post"},
 		"readCoreV1NamespacedPodStatus":        {"/api/v1/namespaces/{namespace}/pods/{name}/status", "get", "get"},
 		"patchCoreV1NamespacedPodStatus":       {"/api/v1/namespaces/{namespace}/pods/{name}/status", "patch", "patch"},
 		"watchCoreV1NamespacedPodList":         {"/api/v1/watch/namespaces/{namespace}/pods", "get", "watchlist"},
@@ -420,5 +422,20 @@ func TestDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(a.v3Discovery.json, b.v3Discovery.json) {
 		t.Error("v3 discovery differs")
+	}
+}
+
+// kubectl explain bindings finds the Binding schema by its GVK in the
+// api/v1 v3 document.
+func TestBindingKind(t *testing.T) {
+	s := newTestSpec(t)
+	var doc map[string]any
+	if err := json.Unmarshal(s.v3["api/v1"].json, &doc); err != nil {
+		t.Fatal(err)
+	}
+	gvks, _ := at(doc, "components", "schemas", "io.k8s.api.core.v1.Binding", "x-kubernetes-group-version-kind").([]any)
+	want := []any{map[string]any{"group": "", "version": "v1", "kind": "Binding"}}
+	if !jsonEqual(gvks, want) {
+		t.Fatalf("Binding GVKs = %v, want %v", gvks, want)
 	}
 }

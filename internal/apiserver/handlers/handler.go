@@ -149,6 +149,7 @@ func describe(res *registry.Resource) string {
 var (
 	podsGR       = schema.GroupResource{Resource: "pods"}
 	namespacesGR = schema.GroupResource{Resource: "namespaces"}
+	csrGR        = schema.GroupResource{Group: "certificates.k8s.io", Resource: "certificatesigningrequests"}
 	pdbGR        = schema.GroupResource{Group: "policy", Resource: "poddisruptionbudgets"}
 	bindingsGR   = schema.GroupResource{Resource: "bindings"}
 )
@@ -224,6 +225,18 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
 		h.servePart(w, r, s, updateStatus)
 	case "ephemeralcontainers":
 		h.servePart(w, r, s, updateEphemeral)
+	case "approval":
+		h.servePart(w, r, s, updateApproval)
+	case "log":
+		if s.onlyVerb(w, r, "get") {
+			h.getPodLog(w, r, s)
+		}
+	case "exec", "attach", "portforward":
+		if s.info.Verb != "get" && s.info.Verb != "create" {
+			s.fail(w, r, apierrors.NewMethodNotSupported(s.subGR(), s.info.Verb))
+			return
+		}
+		h.connectPod(w, r, s)
 	case "scale":
 		switch verb {
 		case "get":
@@ -259,10 +272,12 @@ func (ep *endpoint) servesSubresource(sub string) bool {
 		return ep.res.Status
 	case "scale":
 		return ep.res.Scale != nil
-	case "binding", "eviction", "ephemeralcontainers":
+	case "binding", "eviction", "ephemeralcontainers", "log", "exec", "attach", "portforward":
 		return ep.gr == podsGR
 	case "finalize":
 		return ep.gr == namespacesGR
+	case "approval":
+		return ep.gr == csrGR
 	}
 	return false
 }

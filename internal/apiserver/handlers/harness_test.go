@@ -28,6 +28,7 @@ import (
 	"github.com/nauta/nauta/internal/apiserver/handlers"
 	"github.com/nauta/nauta/internal/apiserver/request"
 	"github.com/nauta/nauta/internal/registry"
+	"github.com/nauta/nauta/internal/registry/certificates/certificatesigningrequest"
 	"github.com/nauta/nauta/internal/storage"
 	"github.com/nauta/nauta/internal/storage/cacher"
 	"github.com/nauta/nauta/internal/storage/storagetest"
@@ -221,7 +222,7 @@ func parseTestRequestInfo(r *http.Request) *request.Info {
 // --- test resources ---
 
 func testResources() []*registry.Resource {
-	return []*registry.Resource{
+	return append([]*registry.Resource{
 		{
 			GroupVersion: schema.GroupVersion{Version: "v1"}, Resource: "pods", Kind: "Pod", Singular: "pod",
 			Namespaced: true, Status: true, StoragePrefix: "/registry/pods",
@@ -279,7 +280,7 @@ func testResources() []*registry.Resource {
 			ToStorage:   eventToCore,
 			FromStorage: eventFromCore,
 		},
-	}
+	}, certificatesigningrequest.Resources()...)
 }
 
 type podStrategy struct{ registry.BaseStrategy }

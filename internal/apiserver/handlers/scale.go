@@ -47,10 +47,17 @@ func (s *scope) scaleOf(parent runtime.Object) (*autoscalingv1.Scale, error) {
 	return sc, nil
 }
 
-// writeScale writes a Scale (or its metadata, as negotiated).
+// writeScale writes a Scale (or its metadata or Table, as negotiated).
 func (s *scope) writeScale(w http.ResponseWriter, r *http.Request, code int, sc *autoscalingv1.Scale) {
 	var out runtime.Object = sc
-	if t := s.out.Convert; t != nil {
+	if t := s.out.Convert; t != nil && t.Kind == "Table" {
+		table, err := s.scaleTable(sc, *t)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out = table
+	} else if t != nil {
 		if t.Kind != "PartialObjectMetadata" {
 			s.fail(w, r, responsewriters.NewNotAcceptableMessage(fmt.Sprintf("no conversion of a Scale to %s is supported", t.Kind)))
 			return

@@ -91,7 +91,7 @@ func (s *scope) negotiate(r *http.Request, stream bool) error {
 }
 
 // allowConvert is the endpoint's answer to meta.k8s.io conversions: Table
-// (JSON and YAML only, not for scale) and PartialObjectMetadata(List).
+// (JSON and YAML only) and PartialObjectMetadata(List).
 func (s *scope) allowConvert() responsewriters.AllowConvert {
 	return func(info runtime.SerializerInfo, target schema.GroupVersionKind) bool {
 		if target.Group != metav1.GroupName || (target.Version != "v1" && target.Version != "v1beta1") {
@@ -99,9 +99,6 @@ func (s *scope) allowConvert() responsewriters.AllowConvert {
 		}
 		switch target.Kind {
 		case "Table":
-			if s.info.Subresource == "scale" {
-				return false
-			}
 			return info.MediaType == runtime.ContentTypeJSON || info.MediaType == runtime.ContentTypeYAML
 		case "PartialObjectMetadata", "PartialObjectMetadataList":
 			return true

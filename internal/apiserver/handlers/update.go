@@ -14,6 +14,7 @@ import (
 	"github.com/nauta/nauta/internal/apiserver/admission"
 	"github.com/nauta/nauta/internal/apiserver/responsewriters"
 	"github.com/nauta/nauta/internal/registry"
+	"github.com/nauta/nauta/internal/registry/certificates/certificatesigningrequest"
 	"github.com/nauta/nauta/internal/storage"
 )
 
@@ -25,6 +26,7 @@ const (
 	updateStatus                      // only status
 	updateFinalize                    // only a namespace's spec.finalizers
 	updateEphemeral                   // only a pod's spec.ephemeralContainers
+	updateApproval                    // only a CSR's Approved and Denied conditions
 )
 
 // Sentinels that end a GuaranteedUpdate without writing.
@@ -206,6 +208,9 @@ func (h *Handler) prepareUpdate(ctx context.Context, s *scope, spec updateSpec, 
 	case updateStatus:
 		resetForStatus(m, cm)
 		strategy.PrepareForStatusUpdate(ctx, obj, current)
+	case updateApproval:
+		resetForStatus(m, cm)
+		certificatesigningrequest.PrepareForApproval(obj, current)
 	}
 	if !spec.skipAdmission {
 		obj, err = h.admit(ctx, s.admissionAttrs(admission.Update, obj, current, s.name, spec.dryRun))
@@ -223,6 +228,8 @@ func (h *Handler) prepareUpdate(ctx context.Context, s *scope, spec updateSpec, 
 		errs = validateFinalize(obj, current)
 	case updateEphemeral:
 		errs = validateEphemeral(obj, current)
+	case updateApproval:
+		errs = certificatesigningrequest.ValidateApproval(obj, current)
 	}
 	if len(errs) > 0 {
 		return nil, apierrors.NewInvalid(s.groupKind(), s.name, errs)
