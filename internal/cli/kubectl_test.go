@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/nauta/nauta/internal/nautabin"
+
 	"encoding/json"
 	"errors"
 	"os"
@@ -52,22 +54,15 @@ func fallback() string {
 	return ""
 }
 
-// nautaBin returns the built binary (make test sets NAUTA_BIN). Without it
-// the test is skipped, or failed in CI.
+// nautaBin returns the built binary (make test sets NAUTA_BIN), building
+// one when it is unset.
 func nautaBin(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("NAUTA_BIN")
-	if bin != "" {
-		if _, err := os.Stat(bin); err == nil {
-			return bin
-		}
+	bin, err := nautabin.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
-	msg := "NAUTA_BIN does not name a built binary (run make build, or make test)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return bin
 }
 
 // TestBinaryKubectlVersion checks the link-time versions: the embedded

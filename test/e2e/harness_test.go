@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/nauta/nauta/internal/nautabin"
+
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -37,7 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
-	bin, err := nautaBinary()
+	bin, err := nautabin.Path()
 	if err != nil {
 		return 0, err
 	}
@@ -61,27 +63,6 @@ func run(m *testing.M) (int, error) {
 		}
 	}
 	return code, nil
-}
-
-// nautaBinary returns NAUTA_BIN, or builds cmd/nauta into a temp dir.
-func nautaBinary() (string, error) {
-	if bin := os.Getenv("NAUTA_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			return "", err
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return "", fmt.Errorf("NAUTA_BIN=%s: %w", bin, err)
-		}
-		return abs, nil
-	}
-	out := filepath.Join(os.TempDir(), "nauta-e2e-bin", "nauta")
-	build := exec.Command("go", "build", "-o", out, "../../cmd/nauta")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return "", fmt.Errorf("building nauta (set NAUTA_BIN to skip): %w", err)
-	}
-	return out, nil
 }
 
 func freePort() (int, error) {

@@ -67,6 +67,7 @@ func (s *wrappedStore) cutWatch(gate chan struct{}) {
 }
 
 type fixture struct {
+	t      testing.TB
 	client *clientv3.Client
 	store  *storage.Store
 	ws     *wrappedStore
@@ -100,7 +101,7 @@ func startCacherOn(t testing.TB, client *clientv3.Client, tune func(*Config)) *f
 	}
 	c := New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fixture{client: client, store: store, ws: ws, cacher: c, cancel: cancel, done: make(chan error, 1)}
+	f := &fixture{t: t, client: client, store: store, ws: ws, cacher: c, cancel: cancel, done: make(chan error, 1)}
 	go func() { f.done <- c.Start(ctx) }()
 	t.Cleanup(f.stop)
 	readyCtx, readyCancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -117,7 +118,7 @@ func (f *fixture) stop() {
 		select {
 		case <-f.done:
 		case <-time.After(10 * time.Second):
-			panic("cacher Start did not return")
+			f.t.Error("cacher Start did not return within 10s of its context ending")
 		}
 	})
 }
