@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -13,17 +14,31 @@ import (
 // ephemeralOnly returns current with only spec.ephemeralContainers taken
 // from the pods/ephemeralcontainers write (kubectl debug).
 func ephemeralOnly(obj, current runtime.Object) (runtime.Object, error) {
-	want, ok := obj.(*corev1.Pod)
+	return takePart(obj, current, "ephemeralcontainers", func(out, want *corev1.Pod) {
+		out.Spec.EphemeralContainers = want.Spec.EphemeralContainers
+	})
+}
+
+// takePart returns a copy of current with copyPart applied from obj, the
+// object a subresource write sent, and obj's resourceVersion (checked by
+// the caller). Subresources that may change one part of an object use it.
+func takePart[T any, PT interface {
+	*T
+	runtime.Object
+	SetResourceVersion(string)
+	GetResourceVersion() string
+}](obj, current runtime.Object, subresource string, copyPart func(out, want PT)) (runtime.Object, error) {
+	want, ok := obj.(PT)
 	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("ephemeralcontainers takes a Pod, got %T", obj))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("%s takes a %s, got %T", subresource, reflect.TypeFor[T]().Name(), obj))
 	}
-	cur, ok := current.(*corev1.Pod)
+	cur, ok := current.(PT)
 	if !ok {
-		return nil, apierrors.NewInternalError(fmt.Errorf("stored pod is a %T", current))
+		return nil, apierrors.NewInternalError(fmt.Errorf("stored object for %s is a %T", subresource, current))
 	}
-	out := cur.DeepCopy()
-	out.Spec.EphemeralContainers = want.Spec.EphemeralContainers
-	out.ResourceVersion = want.ResourceVersion
+	out := cur.DeepCopyObject().(PT)
+	copyPart(out, want)
+	out.SetResourceVersion(want.GetResourceVersion())
 	return out, nil
 }
 

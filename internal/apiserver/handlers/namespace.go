@@ -108,18 +108,9 @@ func (h *Handler) removeNamespaceIfFinalized(ctx context.Context, s *scope, ns *
 // finalizeOnly returns current with only spec.finalizers taken from the
 // finalize request (and its resourceVersion, checked by the caller).
 func finalizeOnly(obj, current runtime.Object) (runtime.Object, error) {
-	want, ok := obj.(*corev1.Namespace)
-	if !ok {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("finalize takes a Namespace, got %T", obj))
-	}
-	cur, ok := current.(*corev1.Namespace)
-	if !ok {
-		return nil, apierrors.NewInternalError(fmt.Errorf("stored namespace is a %T", current))
-	}
-	out := cur.DeepCopy()
-	out.Spec.Finalizers = want.Spec.Finalizers
-	out.ResourceVersion = want.ResourceVersion
-	return out, nil
+	return takePart(obj, current, "finalize", func(out, want *corev1.Namespace) {
+		out.Spec.Finalizers = want.Spec.Finalizers
+	})
 }
 
 // validateFinalize checks a finalize write: valid finalizer names and the
