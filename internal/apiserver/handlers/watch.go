@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,20 +41,9 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 	}
 	key, recursive := s.listKey(lr)
 	ctx := r.Context()
-	rv := lr.opts.ResourceVersion
-	if rv == "" && lr.opts.SendInitialEvents != nil && *lr.opts.SendInitialEvents {
-		// A watch-list without a resourceVersion starts from a consistent
-		// read: the initial state is at least as new as etcd is now.
-		cur, err := s.ep.store.CurrentResourceVersion(ctx)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		rv = strconv.FormatUint(cur, 10)
-	}
 	var events <-chan watch.Event
 	watcher, err := s.ep.store.Watch(ctx, key, storage.ListOptions{
-		ResourceVersion:      rv,
+		ResourceVersion:      lr.opts.ResourceVersion,
 		ResourceVersionMatch: lr.opts.ResourceVersionMatch,
 		Predicate:            lr.predicate,
 		Recursive:            recursive,

@@ -525,3 +525,36 @@ func TestCacherStopClosesWatchers(t *testing.T) {
 		t.Fatalf("%d watchers still registered", n)
 	}
 }
+
+// A watch-list (sendInitialEvents=true, no resourceVersion) is a consistent
+// read: objects written just before it are in its initial events even when
+// the cache has not processed them yet.
+func TestCacherWatchListIsConsistent(t *testing.T) {
+	f := startCacher(t, storagetest.Options{}, nil)
+	c := f.cacher
+	yes := true
+	for i := 0; i < 20; i++ {
+		name := fmt.Sprintf("p%d", i)
+		created := storagetest.CreatePod(t, f.store, storagetest.NewPod("ns", name, nil))
+		w, err := c.Watch(storagetest.Context(t), "/registry/pods", storage.ListOptions{
+			Recursive: true, SendInitialEvents: &yes, AllowWatchBookmarks: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for {
+			ev := storagetest.NextEvent(t, w)
+			if ev.Type == watch.Bookmark {
+				break
+			}
+			if pod := ev.Object.(*corev1.Pod); pod.Name == name && pod.ResourceVersion == created.ResourceVersion {
+				found = true
+			}
+		}
+		w.Stop()
+		if !found {
+			t.Fatalf("watch-list started after writing %s (rv %s) lacks it", name, created.ResourceVersion)
+		}
+	}
+}

@@ -115,7 +115,9 @@ func (e *event) prevAtRevision() runtime.Object {
 }
 
 // Watch serves a watch from the cache. resourceVersion "" and "0" start
-// with the current state as ADDED events (unless SendInitialEvents=false);
+// with the current state as ADDED events (unless SendInitialEvents=false;
+// with SendInitialEvents=true that state is at least etcd's current
+// revision);
 // N replays the buffered events after N, or delivers a 410 ERROR when N is
 // older than the buffer. SendInitialEvents=true ends the initial events
 // with an annotated BOOKMARK.
@@ -131,6 +133,15 @@ func (c *Cacher) Watch(ctx context.Context, keyPrefix string, opts storage.ListO
 	initial := rv == 0
 	if opts.SendInitialEvents != nil {
 		initial = *opts.SendInitialEvents
+	}
+	if opts.SendInitialEvents != nil && *opts.SendInitialEvents && opts.ResourceVersion == "" {
+		// A watch-list without a resourceVersion is a consistent read: its
+		// initial state is at least as new as etcd is now.
+		cur, err := c.cfg.Store.CurrentResourceVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rv = int64(cur)
 	}
 	if err := c.waitForRev(ctx, keyPrefix, rv); err != nil {
 		return nil, err
