@@ -30,6 +30,9 @@ type APIConfig struct {
 	Concurrency []int
 	// PhaseDuration bounds each create/get phase.
 	PhaseDuration time.Duration
+	// Settle is how long after the last request the server's RSS is read
+	// again, once the load's connections are closed.
+	Settle time.Duration
 	// ListObjects is how many objects the list phase lists at once (the
 	// namespace also holds the kube-root-ca.crt ConfigMap).
 	ListObjects int
@@ -42,6 +45,9 @@ type APIConfig struct {
 func (c *APIConfig) defaults() {
 	if len(c.Concurrency) == 0 {
 		c.Concurrency = []int{1, 16, 64}
+	}
+	if c.Settle == 0 {
+		c.Settle = 15 * time.Second
 	}
 	if c.PhaseDuration == 0 {
 		c.PhaseDuration = 10 * time.Second
@@ -59,10 +65,14 @@ func (c *APIConfig) defaults() {
 
 // APIReport is the outcome of RunAPI.
 type APIReport struct {
-	Results          []Result
-	Watch            Result
+	Results []Result
+	Watch   Result
+	// ServerEndRSSKiB is read right after the last watch event arrived,
+	// ServerRSSKiB a settle period later.
+	ServerEndRSSKiB  int64
 	ServerRSSKiB     int64
 	ServerPeakRSSKiB int64
+	Settle           time.Duration
 }
 
 // Write prints the report as Markdown tables.
@@ -77,8 +87,10 @@ func (r *APIReport) Write(w io.Writer) {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	fmt.Fprintln(w, r.Watch.String())
 	if r.ServerRSSKiB > 0 {
-		fmt.Fprintf(w, "\nserver RSS after the load: %.1f MiB (peak during the run: %.1f MiB)\n",
-			float64(r.ServerRSSKiB)/1024, float64(r.ServerPeakRSSKiB)/1024)
+		fmt.Fprintf(w, "\nserver RSS after the load (%s after the last request): %.1f MiB\n",
+			r.Settle, float64(r.ServerRSSKiB)/1024)
+		fmt.Fprintf(w, "server RSS at the end of the watch phase: %.1f MiB (peak during the run: %.1f MiB)\n",
+			float64(r.ServerEndRSSKiB)/1024, float64(r.ServerPeakRSSKiB)/1024)
 	}
 }
 
@@ -179,6 +191,13 @@ func RunAPI(ctx context.Context, cfg APIConfig) (*APIReport, error) {
 		return nil, err
 	}
 	if cfg.ServerPID > 0 {
+		report.ServerEndRSSKiB, _ = procStatusKiB(cfg.ServerPID, "VmRSS:")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(cfg.Settle):
+		}
+		report.Settle = cfg.Settle
 		report.ServerRSSKiB, _ = procStatusKiB(cfg.ServerPID, "VmRSS:")
 		report.ServerPeakRSSKiB, _ = procStatusKiB(cfg.ServerPID, "VmHWM:")
 	}

@@ -75,6 +75,7 @@ temporary directory and reports that process's RSS after the load.`,
 	f.IntVar(&serverPID, "server-pid", 0, "PID of the measured server, for its RSS")
 	f.IntSliceVar(&cfg.Concurrency, "clients", []int{1, 16, 64}, "client concurrencies to run each phase with")
 	f.DurationVar(&cfg.PhaseDuration, "phase-duration", 10*time.Second, "how long each create/get/list phase runs")
+	f.DurationVar(&cfg.Settle, "settle", 15*time.Second, "how long after the last request the server RSS is read again")
 	f.IntVar(&cfg.ListObjects, "list-objects", 1000, "objects in the listed namespace")
 	f.IntVar(&cfg.Watchers, "watchers", 1000, "concurrent watchers in the watch phase")
 	f.IntVar(&cfg.WatchEvents, "watch-events", 100, "objects created in the watch phase")

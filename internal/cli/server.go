@@ -9,6 +9,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/procmem"
 	"github.com/nauta/nauta/internal/server"
 )
 
@@ -20,6 +21,7 @@ func newServerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Logger = slog.Default()
+			procmem.SetDefaultGCPercent(cfg.Logger, procmem.ServerGCPercent)
 			cfg.Metrics = server.NewMetricsRegistry()
 			klog.SetSlogLogger(cfg.Logger.With("component", "client-go"))
 			cfg.Controllers = append(cfg.Controllers, controllerManager(&cfg))
@@ -27,6 +29,13 @@ func newServerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			go func() {
+				select {
+				case <-srv.Ready():
+					procmem.TrimAfterStartup(cfg.Logger)
+				case <-cmd.Context().Done():
+				}
+			}()
 			return srv.Start(cmd.Context())
 		},
 	}
@@ -63,6 +72,8 @@ func addServerFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.EtcdCertFile, "etcd-certfile", "", "client certificate for the external etcd")
 	f.StringVar(&cfg.EtcdKeyFile, "etcd-keyfile", "", "client key for the external etcd")
 	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", server.DefaultEtcdCompactionInterval, "how often old etcd revisions are compacted (0 disables)")
+	f.Int64Var(&cfg.EtcdCompactionMaxRevisions, "etcd-compaction-max-revisions", server.DefaultEtcdCompactionMaxRevisions,
+		"also compact once this many revisions were written since the last compaction, keeping the newest half (0: only by interval)")
 	f.StringVar(&cfg.TokenAuthFile, "token-auth-file", "", "static bearer tokens, CSV: token,user,uid,\"group1,group2\"")
 	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", server.DefaultServiceClusterIPRange, "CIDR service ClusterIPs are allocated from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "CIDR pod IPs are allocated from")

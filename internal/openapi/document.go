@@ -60,7 +60,7 @@ func render(routes []route, defs *definitions) (*Spec, error) {
 		return nil, fmt.Errorf("openapi: encoding v2 document: %w", err)
 	}
 	s.v2 = newServedDoc(v2JSON, v2Protobuf)
-	if _, err := s.v2.protobuf(); err != nil {
+	if _, err := s.v2.gzipProtobuf(); err != nil {
 		return nil, err
 	}
 

@@ -49,7 +49,7 @@ func (s *Spec) V3Handler() http.Handler {
 		if key == "" {
 			w.Header().Set("Etag", strconv.Quote(s.v3Discovery.etag))
 			w.Header().Set("Content-Type", contentTypeJSON)
-			http.ServeContent(w, r, "", s.built, bytes.NewReader(s.v3Discovery.json))
+			s.serveGzipped(w, r, s.v3Discovery.gzJSON)
 			return
 		}
 		doc, ok := s.v3[key]
@@ -78,9 +78,9 @@ func (s *Spec) serveDoc(w http.ResponseWriter, r *http.Request, doc *servedDoc, 
 		http.Error(w, "only application/json and the OpenAPI protobuf forms are served", http.StatusNotAcceptable)
 		return
 	}
-	body, contentType := doc.json, contentTypeJSON
+	body, contentType := doc.gzJSON, contentTypeJSON
 	if proto {
-		data, err := doc.protobuf()
+		data, err := doc.gzipProtobuf()
 		if err != nil {
 			slog.Error("encoding OpenAPI document as protobuf", "path", r.URL.Path, "err", err)
 			http.Error(w, "cannot encode the document as protobuf", http.StatusInternalServerError)
@@ -90,7 +90,34 @@ func (s *Spec) serveDoc(w http.ResponseWriter, r *http.Request, doc *servedDoc, 
 	}
 	w.Header().Set("Etag", strconv.Quote(doc.etag))
 	w.Header().Set("Content-Type", contentType)
-	http.ServeContent(w, r, "", s.built, bytes.NewReader(body))
+	s.serveGzipped(w, r, body)
+}
+
+// serveGzipped serves a stored gzip body as it is to clients that accept
+// gzip, and decompressed to the others and to range requests.
+func (s *Spec) serveGzipped(w http.ResponseWriter, r *http.Request, gz []byte) {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r) && r.Header.Get("Range") == "" {
+		w.Header().Set("Content-Encoding", "gzip")
+		http.ServeContent(w, r, "", s.built, bytes.NewReader(gz))
+		return
+	}
+	http.ServeContent(w, r, "", s.built, bytes.NewReader(mustGunzip(gz)))
+}
+
+// acceptsGzip reports whether the Accept-Encoding header allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, enc := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
+			if strings.TrimSpace(name) != "gzip" {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 // negotiate picks JSON or protobuf from an Accept header: the first

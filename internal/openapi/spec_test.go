@@ -135,7 +135,7 @@ func TestDefinitions(t *testing.T) {
 func TestV3Schemas(t *testing.T) {
 	s := newTestSpec(t)
 	var doc map[string]any
-	if err := json.Unmarshal(s.v3["apis/apps/v1"].json, &doc); err != nil {
+	if err := json.Unmarshal(s.v3["apis/apps/v1"].jsonBytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	schemas := at(doc, "components", "schemas")
@@ -168,7 +168,7 @@ func TestRefsResolve(t *testing.T) {
 	s := newTestSpec(t)
 	docs := map[string][]byte{"v2": s.V2JSON()}
 	for key, d := range s.v3 {
-		docs["v3 "+key] = d.json
+		docs["v3 "+key] = d.jsonBytes()
 	}
 	for name, data := range docs {
 		t.Run(name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func TestDeterministic(t *testing.T) {
 	if !bytes.Equal(a.V2JSON(), b.V2JSON()) {
 		t.Error("v2 documents differ")
 	}
-	if !bytes.Equal(a.v3Discovery.json, b.v3Discovery.json) {
+	if !bytes.Equal(a.v3Discovery.jsonBytes(), b.v3Discovery.jsonBytes()) {
 		t.Error("v3 discovery differs")
 	}
 }
@@ -430,7 +430,7 @@ func TestDeterministic(t *testing.T) {
 func TestBindingKind(t *testing.T) {
 	s := newTestSpec(t)
 	var doc map[string]any
-	if err := json.Unmarshal(s.v3["api/v1"].json, &doc); err != nil {
+	if err := json.Unmarshal(s.v3["api/v1"].jsonBytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	gvks, _ := at(doc, "components", "schemas", "io.k8s.api.core.v1.Binding", "x-kubernetes-group-version-kind").([]any)

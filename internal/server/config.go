@@ -27,6 +27,10 @@ const (
 	DefaultClusterCIDR            = "10.42.0.0/16"
 	DefaultClusterDomain          = "cluster.local"
 	DefaultEtcdCompactionInterval = 5 * time.Minute
+	// DefaultEtcdCompactionMaxRevisions bounds etcd history under heavy
+	// churn; a cluster writing under ~150 objects a second never reaches it
+	// within one compaction interval.
+	DefaultEtcdCompactionMaxRevisions = 50000
 )
 
 // Config is the control plane's configuration; the `nauta server` flags
@@ -59,6 +63,10 @@ type Config struct {
 	// EtcdCompactionInterval is how often old revisions are compacted
 	// (--etcd-compaction-interval); 0 disables compaction.
 	EtcdCompactionInterval time.Duration
+	// EtcdCompactionMaxRevisions compacts early once this many revisions
+	// were written since the last compaction, keeping the newest half
+	// (--etcd-compaction-max-revisions); 0 means only by interval.
+	EtcdCompactionMaxRevisions int64
 
 	// TokenAuthFile is a static token file (--token-auth-file): CSV lines
 	// token,user,uid,"group1,group2".
@@ -158,6 +166,9 @@ func (c Config) validate() error {
 	}
 	if c.EtcdCompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %v: must not be negative", c.EtcdCompactionInterval))
+	}
+	if c.EtcdCompactionMaxRevisions < 0 {
+		errs = append(errs, fmt.Errorf("--etcd-compaction-max-revisions %d: must not be negative", c.EtcdCompactionMaxRevisions))
 	}
 	svc, err := parseCIDR("--service-cluster-ip-range", c.ServiceClusterIPRange)
 	switch {

@@ -86,6 +86,7 @@ func TestConfigValidate(t *testing.T) {
 		}, "--etcd-cafile"},
 		{"token file missing", func(c *Config) { c.TokenAuthFile = "/nonexistent/tokens.csv" }, "--token-auth-file"},
 		{"negative compaction", func(c *Config) { c.EtcdCompactionInterval = -time.Second }, "--etcd-compaction-interval"},
+		{"negative compaction bound", func(c *Config) { c.EtcdCompactionMaxRevisions = -1 }, "--etcd-compaction-max-revisions"},
 		{"service range garbage", func(c *Config) { c.ServiceClusterIPRange = "ten" }, "--service-cluster-ip-range"},
 		{"service range host bits", func(c *Config) { c.ServiceClusterIPRange = "10.43.0.1/16" }, "did you mean 10.43.0.0/16"},
 		{"service range too small", func(c *Config) { c.ServiceClusterIPRange = "10.43.0.0/32" }, "too small"},

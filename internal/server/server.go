@@ -182,7 +182,8 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 		return nil
 	}
 	if s.cfg.EtcdCompactionInterval > 0 {
-		g.Go("compactor", storage.NewCompactor(client, s.cfg.EtcdCompactionInterval))
+		g.Go("compactor", storage.NewCompactor(client, s.cfg.EtcdCompactionInterval).
+			WithMaxRevisions(s.cfg.EtcdCompactionMaxRevisions))
 	}
 
 	spec, err := openapi.New(resources)

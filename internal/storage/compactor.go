@@ -17,16 +17,40 @@ import (
 const CompactRevKey = "compact_rev_key"
 
 // Compactor compacts etcd history periodically, keeping at least one
-// interval of history so watches and paged lists can resume.
+// interval of history so watches and paged lists can resume. Under heavy
+// churn it also bounds the history by revisions: etcd keeps every deleted
+// key in memory and in its database until compaction, so thousands of
+// writes a second would otherwise hold minutes of dead objects.
 type Compactor struct {
 	client   *clientv3.Client
 	interval time.Duration
-	logger   *slog.Logger
+	// maxRevisions, when positive, is how much history may build up beyond
+	// the last compaction before compacting early, down to half of it.
+	maxRevisions int64
+	// checkEvery is how often the revision bound is checked.
+	checkEvery time.Duration
+	logger     *slog.Logger
 }
 
 // NewCompactor returns a Compactor that runs every interval.
 func NewCompactor(client *clientv3.Client, interval time.Duration) *Compactor {
-	return &Compactor{client: client, interval: interval, logger: slog.Default().With("component", "compactor")}
+	return &Compactor{
+		client:     client,
+		interval:   interval,
+		checkEvery: 10 * time.Second,
+		logger:     slog.Default().With("component", "compactor"),
+	}
+}
+
+// WithMaxRevisions makes the compactor also compact whenever more than max
+// revisions were written since the last compaction, keeping the newest
+// max/2. Watchers of the API server resume from its watch cache, whose
+// window is far shorter; the etcd history beyond it only serves paged list
+// continuations and exact-revision reads, which get 410 Gone and relist
+// when it is gone, as after any compaction.
+func (c *Compactor) WithMaxRevisions(max int64) *Compactor {
+	c.maxRevisions = max
+	return c
 }
 
 // Start compacts every interval until ctx is done, then returns nil.
@@ -36,17 +60,30 @@ func NewCompactor(client *clientv3.Client, interval time.Duration) *Compactor {
 // a compare-and-swap on CompactRevKey's version: only the server whose view
 // of that version is current wins the tick's txn and compacts; the others
 // adopt the winner's version and revision and try again next tick.
+//
+// With a revision bound, a check every few seconds compacts
+// early, through the same compare-and-swap, when the bound is exceeded.
 func (c *Compactor) Start(ctx context.Context) error {
 	ticker := time.NewTicker(c.interval)
 	defer ticker.Stop()
+	var check <-chan time.Time
+	if c.maxRevisions > 0 {
+		t := time.NewTicker(min(c.checkEvery, c.interval))
+		defer t.Stop()
+		check = t.C
+	}
 	var version, rev int64
 	for {
+		var err error
+		v, r := version, rev
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
+			v, r, err = c.compact(ctx, version, rev)
+		case <-check:
+			v, err = c.compactIfOverBound(ctx, version)
 		}
-		v, r, err := c.compact(ctx, version, rev)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -56,6 +93,30 @@ func (c *Compactor) Start(ctx context.Context) error {
 		}
 		version, rev = v, r
 	}
+}
+
+// compactIfOverBound compacts to the newest revision minus maxRevisions/2
+// when more than maxRevisions were written since the last compaction. It
+// returns the CompactRevKey version to use next.
+func (c *Compactor) compactIfOverBound(ctx context.Context, version int64) (int64, error) {
+	resp, err := c.client.Get(ctx, CompactRevKey)
+	if err != nil {
+		return version, fmt.Errorf("reading %s: %w", CompactRevKey, err)
+	}
+	var compacted int64
+	if len(resp.Kvs) > 0 {
+		compacted, _ = strconv.ParseInt(string(resp.Kvs[0].Value), 10, 64)
+	}
+	head := resp.Header.Revision
+	if head-compacted <= c.maxRevisions {
+		return version, nil
+	}
+	target := head - c.maxRevisions/2
+	v, _, err := c.compact(ctx, version, target)
+	if err == nil && v == version+1 {
+		c.logger.Info("history over its revision bound", "head", head, "lastCompacted", compacted)
+	}
+	return v, err
 }
 
 // compact claims this tick with a txn on CompactRevKey's version and, when

@@ -1,6 +1,7 @@
 package responsewriters
 
 import (
+	"bufio"
 	"bytes"
 	"log/slog"
 	"net/http"
@@ -31,25 +32,65 @@ func WriteObject(w http.ResponseWriter, r *http.Request, status int, obj runtime
 // Write encodes obj with the negotiated target and writes it with status.
 // obj must already carry its apiVersion/kind. Objects protobuf cannot
 // encode are written as JSON.
+//
+// The encoding streams to the client through a small buffer rather than
+// being built in memory first: a list of thousands of objects would
+// otherwise hold a second, growing copy of itself per request.
 func Write(w http.ResponseWriter, status int, obj runtime.Object, t Target) {
-	var buf bytes.Buffer
+	out := &streamingResponse{w: w, status: status, mediaType: t.Info.MediaType}
 	info := t.Info
-	err := info.Serializer.Encode(obj, &buf)
-	if err != nil && protobuf.IsNotMarshalable(err) {
-		buf.Reset()
+	err := encodeStreaming(info, obj, out)
+	if err != nil && protobuf.IsNotMarshalable(err) && !out.started {
 		info, _ = SerializerFor(runtime.ContentTypeJSON)
-		err = info.Serializer.Encode(obj, &buf)
+		out.mediaType = info.MediaType
+		err = encodeStreaming(info, obj, out)
 	}
-	if err != nil {
-		slog.Error("encoding response object", "type", schemaKind(obj), "err", err)
+	if err == nil {
+		if !out.started {
+			_, _ = out.Write(nil) // an empty body still gets its status
+		}
+		return
+	}
+	slog.Error("encoding response object", "type", schemaKind(obj), "err", err)
+	if !out.started {
 		writeStatus(w, ErrorToStatus(err), Target{Info: info})
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", info.MediaType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	// Part of a success was sent; cut the connection so the client sees a
+	// broken response, not a truncated object.
+	panic(http.ErrAbortHandler)
+}
+
+// streamBufferSize bounds what one response holds before it is sent.
+const streamBufferSize = 32 << 10
+
+func encodeStreaming(info runtime.SerializerInfo, obj runtime.Object, out *streamingResponse) error {
+	buf := bufio.NewWriterSize(out, streamBufferSize)
+	if err := info.Serializer.Encode(obj, buf); err != nil {
+		return err
+	}
+	return buf.Flush()
+}
+
+// streamingResponse writes the headers and status on the first byte, so an
+// encoding that fails before producing any output can still become an
+// error status.
+type streamingResponse struct {
+	w         http.ResponseWriter
+	status    int
+	mediaType string
+	started   bool
+}
+
+func (s *streamingResponse) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		h := s.w.Header()
+		h.Set("Content-Type", s.mediaType)
+		h.Set("X-Content-Type-Options", "nosniff")
+		s.w.WriteHeader(s.status)
+	}
+	return s.w.Write(p)
 }
 
 func schemaKind(obj runtime.Object) schema.GroupVersionKind {
