@@ -77,5 +77,15 @@ func addServerFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.TokenAuthFile, "token-auth-file", "", "static bearer tokens, CSV: token,user,uid,\"group1,group2\"")
 	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", server.DefaultServiceClusterIPRange, "CIDR service ClusterIPs are allocated from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "CIDR pod IPs are allocated from")
+	f.IntVar(&cfg.NodeCIDRMaskSize, "node-cidr-mask-size", server.DefaultNodeCIDRMaskSize, "prefix length of each node's pod CIDR within --cluster-cidr")
+	f.DurationVar(&cfg.NodeMonitorGracePeriod, "node-monitor-grace-period", server.DefaultNodeMonitorGracePeriod,
+		"how long a node may go without renewing its Lease before it is marked unknown and tainted")
+	f.Int64Var(&cfg.DefaultNotReadyTolerationSeconds, "default-not-ready-toleration-seconds", server.DefaultNotReadyTolerationSeconds,
+		"tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration added to pods that have none")
+	f.Int64Var(&cfg.DefaultUnreachableTolerationSeconds, "default-unreachable-toleration-seconds", server.DefaultUnreachableTolerationSeconds,
+		"tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration added to pods that have none")
+	f.IntVar(&cfg.TerminatedPodGCThreshold, "terminated-pod-gc-threshold", server.DefaultTerminatedPodGCThreshold,
+		"terminated pods kept before the oldest are deleted")
+	f.BoolVar(&cfg.DisableScheduler, "disable-scheduler", false, "do not run the scheduler in this server")
 	f.StringVar(&cfg.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "DNS domain of the cluster")
 }

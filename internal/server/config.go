@@ -27,6 +27,13 @@ const (
 	DefaultClusterCIDR            = "10.42.0.0/16"
 	DefaultClusterDomain          = "cluster.local"
 	DefaultEtcdCompactionInterval = 5 * time.Minute
+	// Node lifecycle and pod GC defaults, as kube-controller-manager and
+	// kube-apiserver have them.
+	DefaultNodeMonitorGracePeriod       = 50 * time.Second
+	DefaultNotReadyTolerationSeconds    = 300
+	DefaultUnreachableTolerationSeconds = 300
+	DefaultTerminatedPodGCThreshold     = 12500
+	DefaultNodeCIDRMaskSize             = 24
 	// DefaultEtcdCompactionMaxRevisions bounds etcd history under heavy
 	// churn; a cluster writing under ~150 objects a second never reaches it
 	// within one compaction interval.
@@ -77,6 +84,25 @@ type Config struct {
 	ServiceClusterIPRange string
 	ClusterCIDR           string
 	ClusterDomain         string
+	// NodeCIDRMaskSize is the size of each node's pod CIDR carved from
+	// ClusterCIDR (--node-cidr-mask-size).
+	NodeCIDRMaskSize int
+
+	// NodeMonitorGracePeriod is how long a node may go without renewing
+	// its Lease before it is marked unknown (--node-monitor-grace-period).
+	NodeMonitorGracePeriod time.Duration
+	// DefaultNotReadyTolerationSeconds and
+	// DefaultUnreachableTolerationSeconds are the tolerations admission
+	// adds to pods (--default-not-ready-toleration-seconds,
+	// --default-unreachable-toleration-seconds); 0 means the default 300.
+	DefaultNotReadyTolerationSeconds    int64
+	DefaultUnreachableTolerationSeconds int64
+	// TerminatedPodGCThreshold is how many terminated pods are kept before
+	// the oldest are deleted (--terminated-pod-gc-threshold).
+	TerminatedPodGCThreshold int
+	// DisableScheduler keeps this server from running the scheduler
+	// (--disable-scheduler).
+	DisableScheduler bool
 
 	// Controllers run once the API server is up and bootstrapped; each
 	// gets a loopback client configuration with admin rights.
@@ -104,6 +130,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ServiceClusterIPRange == "" {
 		c.ServiceClusterIPRange = DefaultServiceClusterIPRange
+	}
+	if c.NodeCIDRMaskSize == 0 {
+		c.NodeCIDRMaskSize = DefaultNodeCIDRMaskSize
+	}
+	if c.NodeMonitorGracePeriod == 0 {
+		c.NodeMonitorGracePeriod = DefaultNodeMonitorGracePeriod
+	}
+	if c.DefaultNotReadyTolerationSeconds == 0 {
+		c.DefaultNotReadyTolerationSeconds = DefaultNotReadyTolerationSeconds
+	}
+	if c.DefaultUnreachableTolerationSeconds == 0 {
+		c.DefaultUnreachableTolerationSeconds = DefaultUnreachableTolerationSeconds
+	}
+	if c.TerminatedPodGCThreshold == 0 {
+		c.TerminatedPodGCThreshold = DefaultTerminatedPodGCThreshold
 	}
 	if c.ClusterCIDR == "" {
 		c.ClusterCIDR = DefaultClusterCIDR
@@ -167,6 +208,15 @@ func (c Config) validate() error {
 	if c.EtcdCompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %v: must not be negative", c.EtcdCompactionInterval))
 	}
+	if c.NodeMonitorGracePeriod < 0 {
+		errs = append(errs, fmt.Errorf("--node-monitor-grace-period %v: must be positive", c.NodeMonitorGracePeriod))
+	}
+	if c.DefaultNotReadyTolerationSeconds < 0 || c.DefaultUnreachableTolerationSeconds < 0 {
+		errs = append(errs, fmt.Errorf("--default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds must not be negative"))
+	}
+	if c.TerminatedPodGCThreshold < 0 {
+		errs = append(errs, fmt.Errorf("--terminated-pod-gc-threshold %d: must not be negative", c.TerminatedPodGCThreshold))
+	}
 	if c.EtcdCompactionMaxRevisions < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-max-revisions %d: must not be negative", c.EtcdCompactionMaxRevisions))
 	}
@@ -183,6 +233,9 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	case svc.IsValid() && pods.Overlaps(svc):
 		errs = append(errs, fmt.Errorf("--cluster-cidr %q overlaps --service-cluster-ip-range %q", c.ClusterCIDR, c.ServiceClusterIPRange))
+	case c.NodeCIDRMaskSize < pods.Bits() || c.NodeCIDRMaskSize > pods.Addr().BitLen()-2:
+		errs = append(errs, fmt.Errorf("--node-cidr-mask-size %d: must be between the --cluster-cidr prefix /%d and /%d",
+			c.NodeCIDRMaskSize, pods.Bits(), pods.Addr().BitLen()-2))
 	}
 	if msgs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, strings.Join(msgs, "; ")))

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/rest"
+
+	"github.com/nauta/nauta/internal/controller"
 )
 
 // Config is the controller manager's configuration; New validates and
@@ -37,6 +40,10 @@ type Config struct {
 	// --controllers: "*" is every controller, "name" enables one, "-name"
 	// disables one. Empty means "*".
 	Controllers []string
+	// Constructors replaces the registry's constructor of a controller by
+	// name: how the server passes flag-derived options (grace periods,
+	// CIDRs) to the controllers that take them.
+	Constructors map[string]controller.Constructor
 	// Workers overrides how many keys a controller works on concurrently,
 	// by controller name; unset names use the registry's default.
 	Workers map[string]int
@@ -108,6 +115,11 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if err := validateSelection(cfg.Controllers); err != nil {
 		return cfg, err
+	}
+	for name := range cfg.Constructors {
+		if !slices.Contains(KnownControllers(), name) {
+			return cfg, fmt.Errorf("controller manager: constructor for unknown controller %q", name)
+		}
 	}
 	if len(cfg.RootCA) == 0 {
 		ca, err := caFromRESTConfig(cfg.RESTConfig)

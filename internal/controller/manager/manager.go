@@ -107,7 +107,11 @@ func (m *Manager) runTerm(ctx context.Context) error {
 			m.logger.Info("controller not selected", "controller", r.name)
 			continue
 		}
-		c, err := r.new(cctx)
+		build := r.new
+		if override, ok := m.cfg.Constructors[r.name]; ok {
+			build = override
+		}
+		c, err := build(cctx)
 		if errors.Is(err, controller.ErrDisabled) {
 			m.logger.Info("controller disabled", "controller", r.name, "reason", err)
 			continue

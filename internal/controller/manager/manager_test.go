@@ -76,6 +76,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"no rest config", Config{}, "RESTConfig"},
 		{"unknown controller", Config{RESTConfig: rc, Controllers: []string{"*", "-nope"}}, `unknown controller "-nope"`},
+		{"constructor for unknown controller", Config{RESTConfig: rc, Constructors: map[string]controller.Constructor{"nope": nil}}, `constructor for unknown controller "nope"`},
 		{"lease shorter than renew", Config{RESTConfig: rc, LeaderElect: true, LeaseDuration: time.Second, RenewDeadline: 2 * time.Second}, "LeaseDuration"},
 		{"renew too close to retry", Config{RESTConfig: rc, LeaderElect: true, LeaseDuration: 10 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 2 * time.Second}, "RenewDeadline"},
 		{"missing CA file", Config{RESTConfig: &rest.Config{Host: "x", TLSClientConfig: rest.TLSClientConfig{CAFile: "/nonexistent/ca.crt"}}}, "root CA"},
