@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"github.com/nauta/nauta/internal/controller"
+	"github.com/nauta/nauta/internal/controller/deployment"
 	"github.com/nauta/nauta/internal/controller/namespace"
+	"github.com/nauta/nauta/internal/controller/replicaset"
 	"github.com/nauta/nauta/internal/controller/rootcacert"
 	"github.com/nauta/nauta/internal/controller/serviceaccount"
 )
@@ -27,6 +29,11 @@ var registry = []registration{
 	{name: namespace.ControllerName, new: namespace.New, workers: 10},
 	{name: serviceaccount.ControllerName, new: serviceaccount.New, workers: 1},
 	{name: rootcacert.ControllerName, new: rootcacert.New, workers: 1},
+	// Upstream --concurrent-replicaset-syncs, --concurrent-rc-syncs and
+	// --concurrent-deployment-syncs default to 5.
+	{name: replicaset.ControllerName, new: replicaset.New, workers: 5},
+	{name: replicaset.ReplicationControllerControllerName, new: replicaset.NewReplicationController, workers: 5},
+	{name: deployment.ControllerName, new: deployment.New, workers: 5},
 }
 
 // KnownControllers returns the names of every registered controller.
