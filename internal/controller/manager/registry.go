@@ -7,6 +7,8 @@ import (
 
 	"github.com/nauta/nauta/internal/controller"
 	"github.com/nauta/nauta/internal/controller/deployment"
+	"github.com/nauta/nauta/internal/controller/endpoint"
+	"github.com/nauta/nauta/internal/controller/endpointslice"
 	"github.com/nauta/nauta/internal/controller/namespace"
 	"github.com/nauta/nauta/internal/controller/replicaset"
 	"github.com/nauta/nauta/internal/controller/rootcacert"
@@ -34,6 +36,10 @@ var registry = []registration{
 	{name: replicaset.ControllerName, new: replicaset.New, workers: 5},
 	{name: replicaset.ReplicationControllerControllerName, new: replicaset.NewReplicationController, workers: 5},
 	{name: deployment.ControllerName, new: deployment.New, workers: 5},
+	// Upstream --concurrent-endpoint-syncs and
+	// --concurrent-service-endpoint-syncs default to 5.
+	{name: endpoint.ControllerName, new: endpoint.New, workers: 5},
+	{name: endpointslice.ControllerName, new: endpointslice.New, workers: 5},
 }
 
 // KnownControllers returns the names of every registered controller.
