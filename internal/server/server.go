@@ -16,6 +16,7 @@ import (
 
 	"github.com/nauta/nauta/internal/apiserver"
 	"github.com/nauta/nauta/internal/apiserver/admission"
+	"github.com/nauta/nauta/internal/apiserver/admission/defaulttolerationseconds"
 	"github.com/nauta/nauta/internal/apiserver/admission/namespacelifecycle"
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/authz"
@@ -191,6 +192,8 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 		return fmt.Errorf("openapi: %w", err)
 	}
 	chain := &admission.Chain{}
+	chain.Mutators = append(chain.Mutators, defaulttolerationseconds.New(
+		s.cfg.DefaultNotReadyTolerationSeconds, s.cfg.DefaultUnreachableTolerationSeconds))
 	nsResource := findResource(resources, "", "namespaces")
 	if ns := nsResource; ns != nil {
 		chain.Validators = append(chain.Validators, namespacelifecycle.New(storageFor(ns)))

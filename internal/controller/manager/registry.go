@@ -9,7 +9,11 @@ import (
 	"github.com/nauta/nauta/internal/controller/deployment"
 	"github.com/nauta/nauta/internal/controller/endpoint"
 	"github.com/nauta/nauta/internal/controller/endpointslice"
+	"github.com/nauta/nauta/internal/controller/garbagecollector"
 	"github.com/nauta/nauta/internal/controller/namespace"
+	"github.com/nauta/nauta/internal/controller/nodeipam"
+	"github.com/nauta/nauta/internal/controller/nodelifecycle"
+	"github.com/nauta/nauta/internal/controller/podgc"
 	"github.com/nauta/nauta/internal/controller/replicaset"
 	"github.com/nauta/nauta/internal/controller/rootcacert"
 	"github.com/nauta/nauta/internal/controller/serviceaccount"
@@ -40,6 +44,12 @@ var registry = []registration{
 	// --concurrent-service-endpoint-syncs default to 5.
 	{name: endpoint.ControllerName, new: endpoint.New, workers: 5},
 	{name: endpointslice.ControllerName, new: endpointslice.New, workers: 5},
+	// Upstream --concurrent-gc-syncs defaults to 20.
+	{name: garbagecollector.ControllerName, new: garbagecollector.New, workers: 20},
+	{name: podgc.ControllerName, new: podgc.New, workers: 1},
+	{name: nodelifecycle.ControllerName, new: nodelifecycle.New, workers: 1},
+	{name: nodelifecycle.TaintEvictionControllerName, new: nodelifecycle.NewTaintEviction, workers: 4},
+	{name: nodeipam.ControllerName, new: nodeipam.New, workers: 1},
 }
 
 // KnownControllers returns the names of every registered controller.
