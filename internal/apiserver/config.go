@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nauta/nauta/internal/apiserver/admission"
+	"github.com/nauta/nauta/internal/apiserver/handlers"
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/authz"
 	"github.com/nauta/nauta/internal/registry"
@@ -28,6 +29,9 @@ type Config struct {
 	Authorizer    authz.Authorizer
 	// Admission runs after the strategy's defaulting and before its validation.
 	Admission *admission.Chain
+	// Kubelet is how pods/log, exec, attach, portforward and nodes/proxy
+	// reach the kubelets; nil answers those with 503.
+	Kubelet *handlers.KubeletClientConfig
 
 	// OpenAPIV2 serves /openapi/v2; OpenAPIV3 serves /openapi/v3 and
 	// everything below it.

@@ -13,6 +13,7 @@ func newResourceHandler(cfg Config) (http.Handler, error) {
 		Resources:  cfg.Resources,
 		StorageFor: cfg.StorageFor,
 		Admission:  cfg.Admission,
+		Kubelet:    cfg.Kubelet,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apiserver: building resource handlers: %w", err)

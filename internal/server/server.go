@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"github.com/nauta/nauta/internal/apiserver/admission/namespacelifecycle"
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/authz"
+	"github.com/nauta/nauta/internal/apiserver/handlers"
 	"github.com/nauta/nauta/internal/etcd"
 	"github.com/nauta/nauta/internal/openapi"
 	"github.com/nauta/nauta/internal/pki"
@@ -200,7 +202,18 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 	} else {
 		s.log.Warn("no namespaces resource registered: namespace lifecycle admission is off")
 	}
+	kubeletCert, err := bundle.KubeletClient.TLSCertificate()
+	if err != nil {
+		return fmt.Errorf("kubelet client certificate: %w", err)
+	}
 	api, err := apiserver.New(apiserver.Config{
+		Kubelet: &handlers.KubeletClientConfig{TLS: &tls.Config{
+			Certificates: []tls.Certificate{kubeletCert},
+			MinVersion:   tls.VersionTLS12,
+			// No RootCAs: kubelets serve self-signed certificates until
+			// the cluster CA issues node certificates, and, as upstream
+			// without --kubelet-certificate-authority, they are not verified.
+		}},
 		Resources:     resources,
 		StorageFor:    storageFor,
 		Authenticator: s.authn,

@@ -26,6 +26,9 @@ type Config struct {
 	StorageFor func(*registry.Resource) storage.Interface
 	// Admission may be nil (admit everything).
 	Admission *admission.Chain
+	// Kubelet says how to reach kubelets for pods/log, exec, attach,
+	// portforward and nodes/proxy; nil answers those with 503.
+	Kubelet *KubeletClientConfig
 }
 
 // Handler serves resource requests. It expects request.Info (and the user)
@@ -37,6 +40,8 @@ type Handler struct {
 	pods *endpoint
 	pdbs *endpoint
 	log  *slog.Logger
+	// kubelet reaches node agents; nil when not configured.
+	kubelet *kubeletClient
 }
 
 // endpoint is one served resource with its storage.
@@ -77,6 +82,7 @@ func New(cfg Config) (*Handler, error) {
 		endpoints: map[schema.GroupVersionResource]*endpoint{},
 		admission: cfg.Admission,
 		log:       slog.Default().With("component", "apiserver-handlers"),
+		kubelet:   newKubeletClient(cfg.Kubelet),
 	}
 	for _, res := range cfg.Resources {
 		if res != nil && res.StoragePrefix == "" {
@@ -237,6 +243,8 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, s *scope) {
 			return
 		}
 		h.connectPod(w, r, s)
+	case "proxy":
+		h.proxyNode(w, r, s)
 	case "scale":
 		switch verb {
 		case "get":
@@ -276,6 +284,8 @@ func (ep *endpoint) servesSubresource(sub string) bool {
 		return ep.gr == podsGR
 	case "finalize":
 		return ep.gr == namespacesGR
+	case "proxy":
+		return ep.gr == nodesGR
 	case "approval":
 		return ep.gr == csrGR
 	}

@@ -13,11 +13,10 @@ import (
 	"github.com/nauta/nauta/internal/storage"
 )
 
-// getPodLog serves GET pods/NAME/log. Logs live on the node running the
-// pod and no node agent serves them yet, so this answers only what needs
-// no node: 404 for a missing pod, 400 for bad options or an unknown or
-// ambiguous container, and, as upstream, an empty log for a pod that is
-// not scheduled yet. A scheduled pod's log is 503 until a node agent exists.
+// getPodLog serves GET pods/NAME/log: 404 for a missing pod, 400 for bad
+// options or an unknown or ambiguous container, as upstream an empty log
+// for a pod that is not scheduled yet, and otherwise the log streamed from
+// the kubelet of the pod's node (followed with follow=true).
 func (h *Handler) getPodLog(w http.ResponseWriter, r *http.Request, s *scope) {
 	container, err := podLogQuery(r.URL.Query())
 	if err != nil {
@@ -44,8 +43,37 @@ func (h *Handler) getPodLog(w http.ResponseWriter, r *http.Request, s *scope) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	s.fail(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf(
-		"logs of container %s in pod %s are on node %s, and no node agent serves them yet", container, pod.Name, pod.Spec.NodeName)))
+	if h.kubelet == nil {
+		s.fail(w, r, errNoKubeletClient(fmt.Sprintf("logs of container %s in pod %s are on node %s", container, pod.Name, pod.Spec.NodeName)))
+		return
+	}
+	target, err := h.kubeletLocation(r.Context(), pod.Spec.NodeName)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	target.Path = "/containerLogs/" + url.PathEscape(pod.Namespace) + "/" + url.PathEscape(pod.Name) + "/" + url.PathEscape(container)
+	target.RawQuery = kubeletLogQuery(r.URL.Query()).Encode()
+	if err := h.kubelet.streamFromKubelet(w, r, target, "text/plain"); err != nil {
+		s.fail(w, r, err)
+	}
+}
+
+// kubeletLogQuery is the kubelet's containerLogs query for the
+// PodLogOptions query (already checked by podLogQuery).
+func kubeletLogQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for _, name := range []string{"follow", "previous", "timestamps"} {
+		if v, err := strconv.ParseBool(q.Get(name)); err == nil && v {
+			out.Set(name, "true")
+		}
+	}
+	for _, name := range []string{"sinceSeconds", "tailLines", "limitBytes", "sinceTime"} {
+		if v := q.Get(name); v != "" {
+			out.Set(name, v)
+		}
+	}
+	return out
 }
 
 // logContainer is the container whose log is asked for: the named one, or

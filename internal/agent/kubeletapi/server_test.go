@@ -1,0 +1,139 @@
+package kubeletapi
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nauta/nauta/internal/agent/cri"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	pods := func() []*corev1.Pod { return nil }
+	rt := &cri.Client{}
+	const notPEM = "not a certificate"
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{name: "no runtime", cfg: Config{Pods: pods, ClientCA: []byte(notPEM)}},
+		{name: "no pods", cfg: Config{Runtime: rt, ClientCA: []byte(notPEM)}},
+		{name: "no client CA", cfg: Config{Runtime: rt, Pods: pods}},
+		{name: "client CA not PEM", cfg: Config{Runtime: rt, Pods: pods, ClientCA: []byte(notPEM)}},
+		{name: "bad serving pair", cfg: Config{Runtime: rt, Pods: pods, ClientCA: []byte(notPEM), ServingCertPEM: []byte("x"), ServingKeyPEM: []byte("y")}},
+		{name: "missing serving files", cfg: Config{Runtime: rt, Pods: pods, ClientCA: []byte(notPEM), ServingCertFile: "/nonexistent.crt", ServingKeyFile: "/nonexistent.key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := New(tt.cfg); !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("New: %v, want ErrInvalidConfig", err)
+			}
+		})
+	}
+}
+
+func TestSelfSignedServingCert(t *testing.T) {
+	cert, err := selfSignedCert("node-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cert.Certificate) != 1 || cert.PrivateKey == nil {
+		t.Fatalf("certificate = %+v", cert)
+	}
+}
+
+func TestStreamFlags(t *testing.T) {
+	tests := []struct {
+		query                      string
+		stdin, stdout, stderr, tty bool
+	}{
+		{query: "input=1&output=1&error=1&tty=1", stdin: true, stdout: true, stderr: true, tty: true},
+		{query: "stdin=true&stdout=true", stdin: true, stdout: true},
+		{query: "output=0&error=false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, _ := url.ParseQuery(tt.query)
+			stdin, stdout, stderr, tty := streamFlags(q)
+			if stdin != tt.stdin || stdout != tt.stdout || stderr != tt.stderr || tty != tt.tty {
+				t.Fatalf("got %v %v %v %v", stdin, stdout, stderr, tty)
+			}
+		})
+	}
+}
+
+func TestAuthenticationAndPlainEndpoints(t *testing.T) {
+	ca := testCAPEM(t)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "p"}}
+	s, err := New(Config{
+		Runtime:  &cri.Client{},
+		ClientCA: ca,
+		Pods:     func() []*corev1.Pod { return []*corev1.Pod{pod} },
+		Metrics:  http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("# metrics")) }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{}}}
+	tests := []struct {
+		name     string
+		path     string
+		tls      *tls.ConnectionState
+		wantCode int
+		wantBody string
+	}{
+		{name: "no TLS", path: "/healthz", wantCode: 401, wantBody: `"reason":"Unauthorized"`},
+		{name: "no client certificate", path: "/healthz", tls: &tls.ConnectionState{}, wantCode: 401},
+		{name: "healthz", path: "/healthz", tls: verified, wantCode: 200, wantBody: "ok"},
+		{name: "metrics", path: "/metrics", tls: verified, wantCode: 200, wantBody: "# metrics"},
+		{name: "pods", path: "/pods", tls: verified, wantCode: 200, wantBody: `"kind":"PodList"`},
+		{name: "logs of unknown pod", path: "/containerLogs/ns/nope/c", tls: verified, wantCode: 404, wantBody: `pod \"ns/nope\" not found`},
+		{name: "logs bad option", path: "/containerLogs/ns/p/c?tailLines=x", tls: verified, wantCode: 400},
+		{name: "unknown path", path: "/nope", tls: verified, wantCode: 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tt.path, nil)
+			req.TLS = tt.tls
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %q", rec.Code, rec.Body.String(), tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
+
+// testCAPEM is a self-signed CA certificate in PEM.
+func testCAPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
