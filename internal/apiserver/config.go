@@ -7,9 +7,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nauta/nauta/internal/apiserver/admission"
-	"github.com/nauta/nauta/internal/apiserver/handlers"
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/authz"
+	"github.com/nauta/nauta/internal/apiserver/handlers"
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/storage"
 	"github.com/nauta/nauta/internal/version"
