@@ -74,7 +74,9 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startCluster(bin, dir string) (*cluster, error) {
+// startCluster starts `nauta server --disable-agent` in dir with extra
+// server flags.
+func startCluster(bin, dir string, extra ...string) (*cluster, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -90,12 +92,13 @@ func startCluster(bin, dir string) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.cmd = exec.Command(bin, "server",
+	args := []string{"server",
 		"--data-dir", c.dataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(port),
 		"--disable-agent",
-	)
+	}
+	c.cmd = exec.Command(bin, append(args, extra...)...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting nauta server: %w", err)
@@ -262,3 +265,6 @@ func mustContain(t testing.TB, got string, wants ...string) {
 		}
 	}
 }
+
+// readLog returns the server's log so far.
+func readLog(c *cluster) ([]byte, error) { return os.ReadFile(c.logPath) }
