@@ -9,7 +9,8 @@
 // min(grace period, 1s). Pods with readiness gates are Ready only once
 // every gate's condition is True. A simulated node deleted by someone else
 // is registered again (unless its heartbeat was stopped), as a kubelet does.
-// StopHeartbeat stops one node's lease renewals and status reports so that
+// StopHeartbeat stops one node's lease renewals and status reports, and
+// the status updates and deletion confirmations of its pods, so that
 // node-failure handling can be tested.
 //
 // It is built to be cheap at scale (1,000 nodes, 100,000 pods on 2 cores):

@@ -108,6 +108,13 @@ func (r *Runner) syncPod(ctx context.Context, key string) (time.Duration, error)
 	if !r.ours(pod) {
 		return 0, nil
 	}
+	if r.state[pod.Spec.NodeName].stopped.Load() {
+		// A kubelet that stopped reporting neither posts pod status nor
+		// confirms deletions: the node lifecycle controller's Ready=False
+		// must stick and evicted pods stay Terminating, as upstream.
+		// ResumeHeartbeat queues the node's pods again.
+		return 0, nil
+	}
 	if pod.DeletionTimestamp != nil {
 		return r.finishDeletion(ctx, key, pod)
 	}

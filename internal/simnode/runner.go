@@ -12,7 +12,6 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -138,10 +137,19 @@ func (r *Runner) ResumeHeartbeat(node string) {
 	if st, ok := r.state[node]; ok {
 		st.stopped.Store(false)
 		r.logger.Info("heartbeat resumed", "node", node)
-		// Deleted while stopped: register it again.
+		// Register it again: recreates it when it was deleted while
+		// stopped, and otherwise posts a Ready status at once, as a
+		// kubelet does when its computed status differs from the stored
+		// one (the node lifecycle controller set Ready=Unknown).
 		if r.nodeLister != nil {
-			if _, err := r.nodeLister.Get(node); apierrors.IsNotFound(err) {
-				r.nodeQueue.Add(node)
+			r.nodeQueue.Add(node)
+		}
+		// Its pods were left alone while stopped: look at them again.
+		if r.podInformer != nil {
+			for _, obj := range r.podInformer.GetIndexer().List() {
+				if pod, ok := obj.(*v1.Pod); ok && pod.Spec.NodeName == node {
+					r.onPod(pod)
+				}
 			}
 		}
 	}
