@@ -25,6 +25,7 @@ func newBenchCommand() *cobra.Command {
 		Short: "Measure a Nauta cluster (results go to docs/benchmarks.md)",
 	}
 	cmd.AddCommand(newBenchAPICommand())
+	cmd.AddCommand(newBenchSchedulingCommand())
 	return cmd
 }
 
@@ -89,7 +90,9 @@ type benchServer struct {
 	cmd        *exec.Cmd
 }
 
-func startBenchServer(ctx context.Context) (*benchServer, error) {
+// startBenchServer starts the private server; extraArgs are appended to its
+// command line (e.g. --simulate-nodes for the scheduling bench).
+func startBenchServer(ctx context.Context, extraArgs ...string) (*benchServer, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -109,8 +112,9 @@ func startBenchServer(ctx context.Context) (*benchServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(self, "server", "--data-dir", dir, "--bind-address", "127.0.0.1",
-		"--secure-port", fmt.Sprint(port), "--disable-agent", "--log-level", "warn")
+	args := append([]string{"server", "--data-dir", dir, "--bind-address", "127.0.0.1",
+		"--secure-port", fmt.Sprint(port), "--disable-agent", "--log-level", "warn"}, extraArgs...)
+	s.cmd = exec.Command(self, args...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting server: %w", err)

@@ -55,6 +55,8 @@ func NewRootCommand(ctx context.Context) *cobra.Command {
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "lowest level logged: debug, info, warn or error")
 	root.AddCommand(
 		newServerCommand(),
+		newAgentCommand(),
+		newImagesCommand(),
 		newKubectlCommand(),
 		newVersionCommand(),
 		newBenchCommand(),

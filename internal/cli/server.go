@@ -2,19 +2,28 @@ package cli
 
 import (
 	"log/slog"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/nauta/nauta/internal/controller"
 	"github.com/nauta/nauta/internal/controller/manager"
+	"github.com/nauta/nauta/internal/controller/nodeipam"
+	"github.com/nauta/nauta/internal/controller/nodelifecycle"
+	"github.com/nauta/nauta/internal/controller/podgc"
 	"github.com/nauta/nauta/internal/procmem"
+	"github.com/nauta/nauta/internal/scheduler"
 	"github.com/nauta/nauta/internal/server"
 )
 
 func newServerCommand() *cobra.Command {
-	var cfg server.Config
+	var (
+		cfg  server.Config
+		node agentFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane: API server on embedded or external etcd",
@@ -25,6 +34,15 @@ func newServerCommand() *cobra.Command {
 			cfg.Metrics = server.NewMetricsRegistry()
 			klog.SetSlogLogger(cfg.Logger.With("component", "client-go"))
 			cfg.Controllers = append(cfg.Controllers, controllerManager(&cfg))
+			if !cfg.DisableScheduler {
+				cfg.Controllers = append(cfg.Controllers, kubeScheduler(&cfg))
+			}
+			if err := node.complete(); err != nil {
+				return err
+			}
+			if !cfg.DisableAgent || node.simulateNodes > 0 {
+				cfg.Controllers = append(cfg.Controllers, inProcessAgent(&cfg, &node))
+			}
 			srv, err := server.New(cfg)
 			if err != nil {
 				return err
@@ -40,7 +58,55 @@ func newServerCommand() *cobra.Command {
 		},
 	}
 	addServerFlags(cmd.Flags(), &cfg)
+	node.add(cmd.Flags())
 	return cmd
+}
+
+// inProcessAgent runs this machine's node (or the simulated nodes) on the
+// server's loopback connection, so one command gives a working cluster.
+func inProcessAgent(cfg *server.Config, node *agentFlags) server.Controller {
+	return server.Controller{
+		Name: "agent",
+		New: func(loopback *rest.Config) (server.Runnable, error) {
+			if node.cfg.NodeLabels == nil {
+				node.cfg.NodeLabels = map[string]string{}
+			}
+			node.cfg.NodeLabels["node-role.kubernetes.io/control-plane"] = "true"
+			node.cfg.ClusterDomain = cfg.ClusterDomain
+			return node.runnable(loopback, filepath.Join(cfg.DataDir, "agent"), cfg.Logger)
+		},
+	}
+}
+
+// kubeScheduler runs the leader-elected scheduler on the server's loopback
+// connection.
+func kubeScheduler(cfg *server.Config) server.Controller {
+	return server.Controller{
+		Name: "scheduler",
+		New: func(loopback *rest.Config) (server.Runnable, error) {
+			return scheduler.New(scheduler.Config{
+				RESTConfig:  loopback,
+				LeaderElect: true,
+				Logger:      cfg.Logger,
+				Registerer:  cfg.Metrics,
+			})
+		},
+	}
+}
+
+// controllerOptions passes the server flags to the controllers that take
+// them.
+func controllerOptions(cfg *server.Config) map[string]controller.Constructor {
+	return map[string]controller.Constructor{
+		podgc.ControllerName: podgc.NewWithOptions(podgc.Options{TerminatedPodGCThreshold: cfg.TerminatedPodGCThreshold}),
+		nodelifecycle.ControllerName: nodelifecycle.NewWithOptions(nodelifecycle.Options{
+			NodeMonitorGracePeriod: cfg.NodeMonitorGracePeriod,
+		}),
+		nodeipam.ControllerName: nodeipam.NewWithOptions(nodeipam.Options{
+			ClusterCIDR:          cfg.ClusterCIDR,
+			NodeCIDRMaskSizeIPv4: cfg.NodeCIDRMaskSize,
+		}),
+	}
 }
 
 // controllerManager runs the leader-elected controller manager on the
@@ -50,10 +116,11 @@ func controllerManager(cfg *server.Config) server.Controller {
 		Name: "controller-manager",
 		New: func(loopback *rest.Config) (server.Runnable, error) {
 			return manager.New(manager.Config{
-				RESTConfig:  loopback,
-				LeaderElect: true,
-				Logger:      cfg.Logger,
-				Registerer:  cfg.Metrics,
+				RESTConfig:   loopback,
+				LeaderElect:  true,
+				Constructors: controllerOptions(cfg),
+				Logger:       cfg.Logger,
+				Registerer:   cfg.Metrics,
 			})
 		},
 	}

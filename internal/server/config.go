@@ -58,7 +58,7 @@ type Config struct {
 	// (--tls-san).
 	TLSSANs []string
 	// DisableAgent keeps this process from running a node agent
-	// (--disable-agent). Stored for the agent, which comes later.
+	// (--disable-agent); the CLI wires the agent (internal/agent).
 	DisableAgent bool
 
 	// EtcdServers are external etcd client URLs (--etcd-servers); empty

@@ -77,6 +77,11 @@ func freePort() (int, error) {
 // startCluster starts `nauta server --disable-agent` in dir with extra
 // server flags.
 func startCluster(bin, dir string, extra ...string) (*cluster, error) {
+	return startServer(bin, dir, append([]string{"--disable-agent"}, extra...)...)
+}
+
+// startServer starts `nauta server` in dir with the given flags.
+func startServer(bin, dir string, extra ...string) (*cluster, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -96,7 +101,6 @@ func startCluster(bin, dir string, extra ...string) (*cluster, error) {
 		"--data-dir", c.dataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(port),
-		"--disable-agent",
 	}
 	c.cmd = exec.Command(bin, append(args, extra...)...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile

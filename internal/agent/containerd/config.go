@@ -196,3 +196,7 @@ func writeFiles(c Config, p paths) error {
 	}
 	return nil
 }
+
+// SocketPath is where the agent's containerd for dataDir listens: what
+// `ctr --address` and `nauta images import` use.
+func SocketPath(dataDir string) string { return newPaths(dataDir).socket }
