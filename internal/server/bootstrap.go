@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/nauta/nauta/internal/registry/scheduling/priorityclass"
 )
 
 // SystemNamespaces exist in every cluster; bootstrap creates them.
@@ -38,6 +40,19 @@ func bootstrap(ctx context.Context, loopback *rest.Config, namespaces bool, log 
 	}
 	if !namespaces {
 		return nil
+	}
+	// Like upstream's API server, create the two system PriorityClasses
+	// when missing; existing ones are never overwritten.
+	for _, pc := range priorityclass.SystemPriorityClasses() {
+		if err := retry(ctx, log, "create priority class "+pc.Name, func() error {
+			_, err := client.SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{})
+			if err == nil || apierrors.IsAlreadyExists(err) {
+				return nil
+			}
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	for _, name := range SystemNamespaces {
 		if err := retry(ctx, log, "create namespace "+name, func() error {

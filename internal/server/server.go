@@ -19,6 +19,7 @@ import (
 	"github.com/nauta/nauta/internal/apiserver/admission"
 	"github.com/nauta/nauta/internal/apiserver/admission/defaulttolerationseconds"
 	"github.com/nauta/nauta/internal/apiserver/admission/namespacelifecycle"
+	"github.com/nauta/nauta/internal/apiserver/admission/priority"
 	"github.com/nauta/nauta/internal/apiserver/authn"
 	"github.com/nauta/nauta/internal/apiserver/authz"
 	"github.com/nauta/nauta/internal/apiserver/handlers"
@@ -201,6 +202,13 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 		chain.Validators = append(chain.Validators, namespacelifecycle.New(storageFor(ns)))
 	} else {
 		s.log.Warn("no namespaces resource registered: namespace lifecycle admission is off")
+	}
+	if pcRes := findResource(resources, "scheduling.k8s.io", "priorityclasses"); pcRes != nil {
+		prio := priority.NewFromStorage(storageFor(pcRes))
+		chain.Mutators = append(chain.Mutators, prio)
+		chain.Validators = append(chain.Validators, prio)
+	} else {
+		s.log.Warn("no priorityclasses resource registered: priority admission is off")
 	}
 	kubeletCert, err := bundle.KubeletClient.TLSCertificate()
 	if err != nil {

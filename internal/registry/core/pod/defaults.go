@@ -29,14 +29,6 @@ func (Strategy) Default(obj runtime.Object) {
 	if spec.DeprecatedServiceAccount == "" {
 		spec.DeprecatedServiceAccount = spec.ServiceAccountName
 	}
-	if spec.PriorityClassName == "" {
-		if spec.Priority == nil {
-			p := int32(0)
-			spec.Priority = &p
-		}
-		if spec.PreemptionPolicy == nil {
-			pp := corev1.PreemptLowerPriority
-			spec.PreemptionPolicy = &pp
-		}
-	}
+	// spec.priority and spec.preemptionPolicy come from the Priority
+	// admission plugin (internal/apiserver/admission/priority), as upstream.
 }

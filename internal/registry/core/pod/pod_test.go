@@ -44,8 +44,8 @@ func TestDefaultAndCreate(t *testing.T) {
 	if p.Spec.ServiceAccountName != "default" || p.Spec.DeprecatedServiceAccount != "default" {
 		t.Errorf("service account = %q/%q", p.Spec.ServiceAccountName, p.Spec.DeprecatedServiceAccount)
 	}
-	if p.Spec.Priority == nil || *p.Spec.Priority != 0 {
-		t.Errorf("priority = %v", p.Spec.Priority)
+	if p.Spec.Priority != nil {
+		t.Errorf("priority = %v, want it left to the Priority admission plugin", *p.Spec.Priority)
 	}
 	if p.Status.Phase != corev1.PodPending || p.Status.PodIP != "" {
 		t.Errorf("status = %+v", p.Status)
