@@ -33,6 +33,12 @@ const (
 	DefaultLeaseDuration  = 15 * time.Second
 	DefaultRenewDeadline  = 10 * time.Second
 	DefaultRetryPeriod    = 2 * time.Second
+	// DefaultClientQPS and DefaultClientBurst are the floor of the
+	// scheduler's client rate limit. Every pod costs a binding and a
+	// Scheduled event; the loopback's 100 QPS capped scheduling near 50
+	// pods/s (bind goroutines queued on the client-side limiter).
+	DefaultClientQPS   = 2000
+	DefaultClientBurst = 4000
 )
 
 // Config configures the scheduler.
@@ -109,6 +115,12 @@ func New(cfg Config) (*Scheduler, error) {
 	rc := rest.CopyConfig(cfg.RESTConfig)
 	if rc.UserAgent == "" {
 		rc.UserAgent = "nauta-scheduler"
+	}
+	if rc.RateLimiter == nil && rc.QPS >= 0 && rc.QPS < DefaultClientQPS {
+		rc.QPS = DefaultClientQPS
+	}
+	if rc.Burst < DefaultClientBurst {
+		rc.Burst = DefaultClientBurst
 	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {

@@ -56,7 +56,8 @@ type Config struct {
 	// handlers; default 12h. Controllers needing more ask for it themselves.
 	ResyncPeriod time.Duration
 
-	// ClientQPS and ClientBurst limit requests to the API server; default
+	// ClientQPS and ClientBurst limit requests to the API server, raising
+	// RESTConfig's own limits when those are lower; default
 	// 50 and 100 when RESTConfig has none.
 	ClientQPS   float32
 	ClientBurst int
@@ -163,11 +164,9 @@ func caFromRESTConfig(rc *rest.Config) ([]byte, error) {
 func (cfg Config) restConfigFor(name string) *rest.Config {
 	rc := rest.CopyConfig(cfg.RESTConfig)
 	rc.UserAgent = userAgent + "/" + name
-	if rc.QPS == 0 {
-		rc.QPS = cfg.ClientQPS
-	}
-	if rc.Burst == 0 {
-		rc.Burst = cfg.ClientBurst
+	if rc.RateLimiter == nil && rc.QPS >= 0 { // QPS < 0 is unlimited
+		rc.QPS = max(rc.QPS, cfg.ClientQPS)
+		rc.Burst = max(rc.Burst, cfg.ClientBurst)
 	}
 	return rc
 }
