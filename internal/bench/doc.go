@@ -1,6 +1,7 @@
-// Package bench measures a running Nauta API server the way clients load
-// it: create/get/list throughput and latency at several concurrencies, and
-// watch-event delivery latency to many watchers. It only talks to the API
-// server through client-go; `nauta bench api` prints its report, and
-// docs/benchmarks.md records the numbers.
+// Package bench measures a running Nauta cluster the way clients load it,
+// only through client-go: `nauta bench api` (create/get/list throughput and
+// latency at several concurrencies, watch-event delivery to many watchers)
+// and `nauta bench scheduling` (Deployments of thousands of pods onto
+// simulated nodes: bind rate, create→bound latency, time to Running, server
+// RSS). docs/benchmarks.md records the numbers.
 package bench
