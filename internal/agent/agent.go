@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/rest"
 
 	"github.com/nauta/nauta/internal/agent/containerd"
@@ -122,6 +123,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ClusterDomain:   cfg.ClusterDomain,
 		NodeLabels:      cfg.NodeLabels,
 		ClientCAFile:    cfg.ClientCAFile,
+		Registerer:      prometheus.NewRegistry(), // served on the kubelet API's /metrics
 		Logger:          cfg.Logger.With("component", "kubelet"),
 	})
 	if err != nil {

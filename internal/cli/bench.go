@@ -26,6 +26,7 @@ func newBenchCommand() *cobra.Command {
 	}
 	cmd.AddCommand(newBenchAPICommand())
 	cmd.AddCommand(newBenchSchedulingCommand())
+	cmd.AddCommand(newBenchPodsCommand())
 	return cmd
 }
 

@@ -11,19 +11,18 @@ import (
 // the node's pod CIDR, host ports through portmap, and loopback.
 const (
 	cniNetworkName = "nauta"
-	cniBridgeName  = "nauta0"
 	cniConfFile    = "10-nauta.conflist"
 )
 
-// cniConfList renders the conflist for podCIDR.
-func cniConfList(podCIDR string) ([]byte, error) {
+// cniConfList renders the conflist for podCIDR on bridge.
+func cniConfList(podCIDR, bridge string) ([]byte, error) {
 	conf := map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       cniNetworkName,
 		"plugins": []any{
 			map[string]any{
 				"type":        "bridge",
-				"bridge":      cniBridgeName,
+				"bridge":      bridge,
 				"isGateway":   true,
 				"ipMasq":      true,
 				"hairpinMode": true,
@@ -44,8 +43,8 @@ func cniConfList(podCIDR string) ([]byte, error) {
 }
 
 // writeCNIConfig writes the conflist atomically into dir.
-func writeCNIConfig(dir, podCIDR string) error {
-	b, err := cniConfList(podCIDR)
+func writeCNIConfig(dir, podCIDR, bridge string) error {
+	b, err := cniConfList(podCIDR, bridge)
 	if err != nil {
 		return err
 	}

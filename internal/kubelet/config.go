@@ -20,6 +20,7 @@ const (
 	DefaultCNIConfDir    = "/etc/cni/net.d"
 	DefaultClusterDomain = "cluster.local"
 	DefaultMaxPods       = 110
+	DefaultCNIBridge     = "nauta0"
 )
 
 // Config is what the agent wiring hands the kubelet.
@@ -41,6 +42,9 @@ type Config struct {
 	// the network configuration the kubelet writes.
 	CNIBinDir  string
 	CNIConfDir string
+	// CNIBridge is the pod network's Linux bridge (default nauta0; at
+	// most 15 characters). Two kubelets on one host need two bridges.
+	CNIBridge string
 	// ClusterDNS are the nameservers of ClusterFirst pods; ClusterDomain is
 	// their search suffix.
 	ClusterDNS    []string
@@ -108,6 +112,12 @@ func (c *Config) complete() error {
 	}
 	if c.CNIConfDir == "" {
 		c.CNIConfDir = DefaultCNIConfDir
+	}
+	if c.CNIBridge == "" {
+		c.CNIBridge = DefaultCNIBridge
+	}
+	if len(c.CNIBridge) > 15 {
+		return fmt.Errorf("kubelet: CNIBridge %q is longer than 15 characters", c.CNIBridge)
 	}
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = DefaultClusterDomain

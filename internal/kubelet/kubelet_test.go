@@ -82,6 +82,9 @@ func startEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	cniConf := filepath.Join(dir, "cni")
+	// A bridge of this test's own: an agent or another test on the host
+	// may hold the default one with another subnet.
+	bridge := "nkt" + strconv.Itoa(os.Getpid()%1000000)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	proc, err := containerd.Start(ctx, containerd.Config{
@@ -107,7 +110,7 @@ func startEnv(t *testing.T) *testEnv {
 		}
 		_ = crc.Close()
 		_ = proc.Stop(cctx)
-		_ = exec.Command("ip", "link", "del", cniBridgeName).Run()
+		_ = exec.Command("ip", "link", "del", bridge).Run()
 		unmountUnder(dir)
 		_ = os.RemoveAll(dir)
 	})
@@ -130,6 +133,7 @@ func startEnv(t *testing.T) *testEnv {
 		t: t, rest: restCfg, client: client, cri: crc, ca: ca,
 		cfg: Config{
 			ClientCAFile:    caFile,
+			CNIBridge:       bridge,
 			RESTConfig:      restCfg,
 			NodeName:        testNode,
 			DataDir:         filepath.Join(dir, "kubelet"),

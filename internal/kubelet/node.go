@@ -116,7 +116,7 @@ func (k *Kubelet) learnPodCIDR(node *v1.Node) {
 	if cidr == "" || cidr == old {
 		return
 	}
-	if err := writeCNIConfig(k.cfg.CNIConfDir, cidr); err != nil {
+	if err := writeCNIConfig(k.cfg.CNIConfDir, cidr, k.cfg.CNIBridge); err != nil {
 		k.log.Error("writing the CNI configuration failed", "err", err)
 		return
 	}

@@ -116,7 +116,7 @@ func TestPodPhase(t *testing.T) {
 }
 
 func TestCNIConfList(t *testing.T) {
-	b, err := cniConfList("10.1.2.0/24")
+	b, err := cniConfList("10.1.2.0/24", DefaultCNIBridge)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestCNIConfList(t *testing.T) {
 		t.Fatalf("plugins = %d", len(conf.Plugins))
 	}
 	br, pm, lo := conf.Plugins[0], conf.Plugins[1], conf.Plugins[2]
-	if br.Type != "bridge" || br.Bridge != cniBridgeName || !br.IsGateway || !br.IPMasq ||
+	if br.Type != "bridge" || br.Bridge != DefaultCNIBridge || !br.IsGateway || !br.IPMasq ||
 		br.IPAM.Type != "host-local" || br.IPAM.Ranges[0][0].Subnet != "10.1.2.0/24" {
 		t.Fatalf("bridge = %+v", br)
 	}

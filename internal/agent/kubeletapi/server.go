@@ -34,6 +34,8 @@ type Config struct {
 	Addr string
 	// NodeName is reported in /stats/summary.
 	NodeName string
+	// NodeIP, when set, is an IP address of the self-signed certificate.
+	NodeIP string
 	// ServingCertPEM/ServingKeyPEM, or else ServingCertFile/ServingKeyFile,
 	// are the TLS serving pair. With neither, New makes a self-signed
 	// certificate, as the upstream kubelet does.
@@ -255,12 +257,12 @@ func servingCert(cfg Config) (tls.Certificate, error) {
 		}
 		return c, nil
 	}
-	return selfSignedCert(cfg.NodeName)
+	return selfSignedCert(cfg.NodeName, cfg.NodeIP)
 }
 
 // selfSignedCert makes a one-year serving certificate for the host name,
-// the node name and loopback.
-func selfSignedCert(nodeName string) (tls.Certificate, error) {
+// the node name, the node IP (when given) and loopback.
+func selfSignedCert(nodeName, nodeIP string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("kubeletapi: key: %w", err)
@@ -286,6 +288,9 @@ func selfSignedCert(nodeName string) (tls.Certificate, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     names,
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	if ip := net.ParseIP(nodeIP); ip != nil && !ip.IsLoopback() {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

@@ -48,12 +48,22 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 func TestSelfSignedServingCert(t *testing.T) {
-	cert, err := selfSignedCert("node-1")
+	cert, err := selfSignedCert("node-1", "10.1.2.3")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cert.Certificate) != 1 || cert.PrivateKey == nil {
 		t.Fatalf("certificate = %+v", cert)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leaf.VerifyHostname("10.1.2.3"); err != nil {
+		t.Errorf("node IP: %v", err)
+	}
+	if err := leaf.VerifyHostname("node-1"); err != nil {
+		t.Errorf("node name: %v", err)
 	}
 }
 

@@ -98,11 +98,14 @@ func TestLeaseLossTaintsAndEvicts(t *testing.T) {
 	tolerate := func(seconds *int64) []v1.Toleration {
 		return []v1.Toleration{{Key: v1.TaintNodeUnreachable, Operator: v1.TolerationOpExists, Effect: v1.TaintEffectNoExecute, TolerationSeconds: seconds}}
 	}
-	three := int64(3)
+	three, zero := int64(3), int64(0)
+	// The server's DefaultTolerationSeconds admission gives every pod an
+	// unreachable toleration (300 s); "plain" asks for 0 s, which is
+	// eviction at once, as for a pod with no toleration.
 	for _, p := range []struct {
 		name string
 		tols []v1.Toleration
-	}{{"plain", nil}, {"patient", tolerate(&three)}, {"forever", tolerate(nil)}} {
+	}{{"plain", tolerate(&zero)}, {"patient", tolerate(&three)}, {"forever", tolerate(nil)}} {
 		pod := &v1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: p.name},
 			Spec:       v1.PodSpec{NodeName: "n1", Tolerations: p.tols, Containers: []v1.Container{{Name: "c", Image: "busybox"}}},
