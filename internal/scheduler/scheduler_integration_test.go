@@ -9,6 +9,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -336,8 +337,15 @@ func TestSchedulerIntegration(t *testing.T) {
 		if got := e.waitBound(t, "prio-low"); got != "prio-node" {
 			t.Fatalf("low bound to %s", got)
 		}
+		// Priority admission computes spec.priority from the class, as
+		// upstream; a pod may not set a different value itself.
+		if _, err := e.client.SchedulingV1().PriorityClasses().Create(context.Background(), &schedulingv1.PriorityClass{
+			ObjectMeta: metav1.ObjectMeta{Name: "sched-test-high"}, Value: highPrio,
+		}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
 		high := cpuPod("prio-high", "1500m")
-		high.Spec.Priority = &highPrio
+		high.Spec.PriorityClassName = "sched-test-high"
 		e.createPod(t, high)
 		if got := e.waitBound(t, "prio-high"); got != "prio-node" {
 			t.Errorf("high bound to %s, want prio-node", got)
