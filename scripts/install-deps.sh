@@ -23,6 +23,7 @@ packages=(
   nftables
   busybox-static
   ca-certificates
+  iproute2
 )
 
 missing=()
