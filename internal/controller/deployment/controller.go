@@ -64,7 +64,7 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		logger:    logger.With("component", ControllerName),
 		now:       time.Now,
 	}
-	c.recorder, c.startSink = newRecorder(cctx.Client, ControllerName)
+	c.recorder, c.startSink = controller.NewEventRecorder(cctx.Client, ControllerName)
 
 	if _, err := dInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,

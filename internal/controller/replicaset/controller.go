@@ -76,7 +76,7 @@ func newController(cctx controller.Context, name, queueName string, o owners) (*
 		logger:     logger.With("component", name),
 		now:        time.Now,
 	}
-	c.recorder, c.startSink = newRecorder(cctx.Client, name)
+	c.recorder, c.startSink = controller.NewEventRecorder(cctx.Client, name)
 
 	if _, err := o.informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueOwner,
