@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 
 	"github.com/nauta/nauta/internal/controller"
 	"github.com/nauta/nauta/internal/server/servertest"
@@ -25,7 +26,12 @@ const WaitTimeout = 60 * time.Second
 // and runs each with two workers. Everything stops when the test ends.
 func Run(t *testing.T, newFns []controller.Constructor, seed func(kubernetes.Interface)) kubernetes.Interface {
 	t.Helper()
-	cfg := servertest.Start(t, nil)
+	return RunOn(t, servertest.Start(t, nil), newFns, seed)
+}
+
+// RunOn is Run against the API server behind cfg.
+func RunOn(t *testing.T, cfg *rest.Config, newFns []controller.Constructor, seed func(kubernetes.Interface)) kubernetes.Interface {
+	t.Helper()
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -68,8 +74,14 @@ func Run(t *testing.T, newFns []controller.Constructor, seed func(kubernetes.Int
 // passes; errors from cond count as "not yet" and the last is reported.
 func Eventually(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
+	EventuallyWithin(t, WaitTimeout, what, cond)
+}
+
+// EventuallyWithin is Eventually with its own timeout.
+func EventuallyWithin(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
 	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, WaitTimeout, true,
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true,
 		func(ctx context.Context) (bool, error) {
 			ok, err := cond(ctx)
 			if err != nil {
@@ -79,6 +91,6 @@ func Eventually(t *testing.T, what string, cond func(ctx context.Context) (bool,
 			return ok, nil
 		})
 	if err != nil {
-		t.Fatalf("%s: not within %v (last error: %v)", what, WaitTimeout, last)
+		t.Fatalf("%s: not within %v (last error: %v)", what, timeout, last)
 	}
 }

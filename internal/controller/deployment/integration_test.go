@@ -3,7 +3,6 @@ package deployment_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -12,13 +11,12 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 
 	"github.com/nauta/nauta/internal/controller"
+	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/deployment"
 	"github.com/nauta/nauta/internal/controller/replicaset"
 	"github.com/nauta/nauta/internal/server/servertest"
@@ -37,38 +35,7 @@ func startControllers(t *testing.T) kubernetes.Interface {
 // cfg until the test ends.
 func runControllers(t *testing.T, cfg *rest.Config) kubernetes.Interface {
 	t.Helper()
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	cctx := controller.Context{Client: client, Informers: factory, Logger: servertest.Logger(t, slog.LevelInfo)}
-	var ctrls []controller.Controller
-	for _, ctor := range []controller.Constructor{deployment.New, replicaset.New} {
-		c, err := ctor(cctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctrls = append(ctrls, c)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	factory.Start(ctx.Done())
-	var wg sync.WaitGroup
-	for _, c := range ctrls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Run(ctx, 2); err != nil {
-				t.Errorf("%s: %v", c.Name(), err)
-			}
-		}()
-	}
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		factory.Shutdown()
-	})
-	return client
+	return controllertest.RunOn(t, cfg, []controller.Constructor{deployment.New, replicaset.New}, nil)
 }
 
 // markPodsReady stands in for a kubelet: it marks every pod of namespace
@@ -107,19 +74,7 @@ func markPodsReadyIf(t *testing.T, client kubernetes.Interface, namespace string
 
 func eventually(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, waitTimeout, true,
-		func(ctx context.Context) (bool, error) {
-			ok, err := cond(ctx)
-			if err != nil {
-				last = err
-				return false, nil
-			}
-			return ok, nil
-		})
-	if err != nil {
-		t.Fatalf("%s: not within %v (last error: %v)", what, waitTimeout, last)
-	}
+	controllertest.EventuallyWithin(t, waitTimeout, what, cond)
 }
 
 func newDeployment(name, image string, replicas int32) *appsv1.Deployment {

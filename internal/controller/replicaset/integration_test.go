@@ -3,21 +3,18 @@ package replicaset_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
 	"github.com/nauta/nauta/internal/controller"
+	"github.com/nauta/nauta/internal/controller/controllertest"
 	"github.com/nauta/nauta/internal/controller/replicaset"
-	"github.com/nauta/nauta/internal/server/servertest"
 )
 
 const waitTimeout = 60 * time.Second
@@ -26,57 +23,12 @@ const waitTimeout = 60 * time.Second
 // until the test ends and returns a client.
 func startControllers(t *testing.T, ctors ...controller.Constructor) kubernetes.Interface {
 	t.Helper()
-	cfg := servertest.Start(t, nil)
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	factory := informers.NewSharedInformerFactory(client, 0)
-	cctx := controller.Context{Client: client, Informers: factory, Logger: servertest.Logger(t, slog.LevelInfo)}
-	var ctrls []controller.Controller
-	for _, ctor := range ctors {
-		c, err := ctor(cctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctrls = append(ctrls, c)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	factory.Start(ctx.Done())
-	done := make(chan struct{}, len(ctrls))
-	for _, c := range ctrls {
-		go func() {
-			if err := c.Run(ctx, 2); err != nil {
-				t.Errorf("%s: %v", c.Name(), err)
-			}
-			done <- struct{}{}
-		}()
-	}
-	t.Cleanup(func() {
-		cancel()
-		for range ctrls {
-			<-done
-		}
-		factory.Shutdown()
-	})
-	return client
+	return controllertest.Run(t, ctors, nil)
 }
 
 func eventually(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
-	var last error
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, waitTimeout, true,
-		func(ctx context.Context) (bool, error) {
-			ok, err := cond(ctx)
-			if err != nil {
-				last = err
-				return false, nil
-			}
-			return ok, nil
-		})
-	if err != nil {
-		t.Fatalf("%s: not within %v (last error: %v)", what, waitTimeout, last)
-	}
+	controllertest.EventuallyWithin(t, waitTimeout, what, cond)
 }
 
 func podTemplate(labels map[string]string) v1.PodTemplateSpec {
