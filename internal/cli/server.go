@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
+	"github.com/nauta/nauta/internal/apiserver/servicealloc"
 	"github.com/nauta/nauta/internal/controller"
 	"github.com/nauta/nauta/internal/controller/manager"
 	"github.com/nauta/nauta/internal/controller/nodeipam"
@@ -148,6 +149,7 @@ func addServerFlags(f *pflag.FlagSet, cfg *server.Config) {
 		"also compact once this many revisions were written since the last compaction, keeping the newest half (0: only by interval)")
 	f.StringVar(&cfg.TokenAuthFile, "token-auth-file", "", "static bearer tokens, CSV: token,user,uid,\"group1,group2\"")
 	f.StringVar(&cfg.ServiceClusterIPRange, "service-cluster-ip-range", server.DefaultServiceClusterIPRange, "CIDR service ClusterIPs are allocated from")
+	f.StringVar(&cfg.ServiceNodePortRange, "service-node-port-range", servicealloc.DefaultNodePortRange, "port range NodePort and LoadBalancer services get node ports from")
 	f.StringVar(&cfg.ClusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "CIDR pod IPs are allocated from")
 	f.IntVar(&cfg.NodeCIDRMaskSize, "node-cidr-mask-size", server.DefaultNodeCIDRMaskSize, "prefix length of each node's pod CIDR within --cluster-cidr")
 	f.DurationVar(&cfg.NodeMonitorGracePeriod, "node-monitor-grace-period", server.DefaultNodeMonitorGracePeriod,

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/nauta/nauta/internal/apiserver/servicealloc"
 )
 
 // Defaults of the server flags (the upstream and k3s values).
@@ -84,6 +86,9 @@ type Config struct {
 	ServiceClusterIPRange string
 	ClusterCIDR           string
 	ClusterDomain         string
+	// ServiceNodePortRange is the range NodePort services get their node
+	// ports from (--service-node-port-range, "30000-32767").
+	ServiceNodePortRange string
 	// NodeCIDRMaskSize is the size of each node's pod CIDR carved from
 	// ClusterCIDR (--node-cidr-mask-size).
 	NodeCIDRMaskSize int
@@ -130,6 +135,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ServiceClusterIPRange == "" {
 		c.ServiceClusterIPRange = DefaultServiceClusterIPRange
+	}
+	if c.ServiceNodePortRange == "" {
+		c.ServiceNodePortRange = servicealloc.DefaultNodePortRange
 	}
 	if c.NodeCIDRMaskSize == 0 {
 		c.NodeCIDRMaskSize = DefaultNodeCIDRMaskSize
@@ -226,6 +234,9 @@ func (c Config) validate() error {
 		errs = append(errs, err)
 	case svc.Addr().BitLen()-svc.Bits() < 2:
 		errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: too small", c.ServiceClusterIPRange))
+	}
+	if _, err := servicealloc.ParsePortRange(c.ServiceNodePortRange); err != nil {
+		errs = append(errs, fmt.Errorf("--service-node-port-range: %w", err))
 	}
 	pods, err := parseCIDR("--cluster-cidr", c.ClusterCIDR)
 	switch {

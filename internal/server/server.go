@@ -258,6 +258,13 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 
+	if nsResource != nil {
+		ks, err := s.newKubernetesService(loopback, ln)
+		if err != nil {
+			return err
+		}
+		controllers.Go("kubernetes service", ks)
+	}
 	for _, c := range s.cfg.Controllers {
 		r, err := c.New(rest.CopyConfig(loopback))
 		if err != nil {

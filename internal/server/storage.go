@@ -6,6 +6,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/nauta/nauta/internal/apiserver/servicealloc"
 	"github.com/nauta/nauta/internal/registry"
 	"github.com/nauta/nauta/internal/storage"
 	"github.com/nauta/nauta/internal/storage/cacher"
@@ -17,6 +18,15 @@ import (
 func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*registry.Resource) (func(*registry.Resource) storage.Interface, error) {
 	ctx := g.Context()
 	store := storage.NewStore(client)
+	alloc, err := servicealloc.New(servicealloc.Config{
+		Store:         store,
+		ServiceCIDR:   s.cfg.ServiceClusterIPRange,
+		NodePortRange: s.cfg.ServiceNodePortRange,
+		Logger:        s.cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	if err := storage.RegisterMetrics(s.cfg.Metrics); err != nil {
 		return nil, fmt.Errorf("storage metrics: %w", err)
 	}
@@ -52,7 +62,26 @@ func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*re
 	}
 	s.log.Info("storage ready", "caches", len(caches))
 
+	// Service cluster IPs and node ports: the bitmaps are made to match
+	// the stored Services before anything is served.
+	if err := alloc.Repair(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("service allocation: %w", err)
+	}
+	g.Go("service allocation repair", alloc)
+	services := map[string]storage.Interface{}
+	for _, r := range resources {
+		if r.GroupVersion.Group == "" && r.Resource == "services" {
+			services[r.StoragePrefix] = alloc.Wrap(caches[r.StoragePrefix])
+		}
+	}
+
 	return func(r *registry.Resource) storage.Interface {
+		if st, ok := services[r.StoragePrefix]; ok {
+			return st
+		}
 		if c, ok := caches[r.StoragePrefix]; ok {
 			return c
 		}
