@@ -52,9 +52,9 @@ type Allocator struct {
 	ptBM  *rangeStore
 	log   *slog.Logger
 
-	mu       sync.Mutex
-	ipLeaks  map[int]int
-	ptLeaks  map[int]int
+	mu      sync.Mutex
+	ipLeaks map[int]int
+	ptLeaks map[int]int
 }
 
 // New returns an Allocator for cfg.
