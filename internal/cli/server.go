@@ -15,6 +15,7 @@ import (
 	"github.com/nauta/nauta/internal/controller/nodeipam"
 	"github.com/nauta/nauta/internal/controller/nodelifecycle"
 	"github.com/nauta/nauta/internal/controller/podgc"
+	"github.com/nauta/nauta/internal/controller/servicelb"
 	"github.com/nauta/nauta/internal/procmem"
 	"github.com/nauta/nauta/internal/scheduler"
 	"github.com/nauta/nauta/internal/server"
@@ -22,8 +23,9 @@ import (
 
 func newServerCommand() *cobra.Command {
 	var (
-		cfg  server.Config
-		node agentFlags
+		cfg              server.Config
+		node             agentFlags
+		disableServiceLB bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -34,7 +36,11 @@ func newServerCommand() *cobra.Command {
 			procmem.SetDefaultGCPercent(cfg.Logger, procmem.ServerGCPercent)
 			cfg.Metrics = server.NewMetricsRegistry()
 			klog.SetSlogLogger(cfg.Logger.With("component", "client-go"))
-			cfg.Controllers = append(cfg.Controllers, controllerManager(&cfg))
+			var controllers []string
+			if disableServiceLB {
+				controllers = []string{"*", "-" + servicelb.ControllerName}
+			}
+			cfg.Controllers = append(cfg.Controllers, controllerManager(&cfg, controllers))
 			if !cfg.DisableScheduler {
 				cfg.Controllers = append(cfg.Controllers, kubeScheduler(&cfg))
 			}
@@ -59,6 +65,8 @@ func newServerCommand() *cobra.Command {
 		},
 	}
 	addServerFlags(cmd.Flags(), &cfg)
+	cmd.Flags().BoolVar(&disableServiceLB, "disable-service-lb", false,
+		"do not publish node addresses for LoadBalancer services (bring your own load balancer)")
 	node.add(cmd.Flags())
 	return cmd
 }
@@ -112,13 +120,14 @@ func controllerOptions(cfg *server.Config) map[string]controller.Constructor {
 
 // controllerManager runs the leader-elected controller manager on the
 // server's loopback connection.
-func controllerManager(cfg *server.Config) server.Controller {
+func controllerManager(cfg *server.Config, controllers []string) server.Controller {
 	return server.Controller{
 		Name: "controller-manager",
 		New: func(loopback *rest.Config) (server.Runnable, error) {
 			return manager.New(manager.Config{
 				RESTConfig:   loopback,
 				LeaderElect:  true,
+				Controllers:  controllers,
 				Constructors: controllerOptions(cfg),
 				// In-process over loopback: the limit protects nothing and,
 				// at upstream's 20-50 QPS, caps pod creation (ReplicaSets)

@@ -17,6 +17,7 @@ import (
 	"github.com/nauta/nauta/internal/controller/replicaset"
 	"github.com/nauta/nauta/internal/controller/rootcacert"
 	"github.com/nauta/nauta/internal/controller/serviceaccount"
+	"github.com/nauta/nauta/internal/controller/servicelb"
 )
 
 // registration is one controller the manager knows how to build.
@@ -50,6 +51,7 @@ var registry = []registration{
 	{name: nodelifecycle.ControllerName, new: nodelifecycle.New, workers: 1},
 	{name: nodelifecycle.TaintEvictionControllerName, new: nodelifecycle.NewTaintEviction, workers: 4},
 	{name: nodeipam.ControllerName, new: nodeipam.New, workers: 1},
+	{name: servicelb.ControllerName, new: servicelb.New, workers: 2},
 }
 
 // KnownControllers returns the names of every registered controller.
