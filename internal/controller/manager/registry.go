@@ -9,6 +9,7 @@ import (
 	"github.com/nauta/nauta/internal/controller/deployment"
 	"github.com/nauta/nauta/internal/controller/endpoint"
 	"github.com/nauta/nauta/internal/controller/endpointslice"
+	"github.com/nauta/nauta/internal/controller/endpointslicemirroring"
 	"github.com/nauta/nauta/internal/controller/garbagecollector"
 	"github.com/nauta/nauta/internal/controller/namespace"
 	"github.com/nauta/nauta/internal/controller/nodeipam"
@@ -45,6 +46,8 @@ var registry = []registration{
 	// --concurrent-service-endpoint-syncs default to 5.
 	{name: endpoint.ControllerName, new: endpoint.New, workers: 5},
 	{name: endpointslice.ControllerName, new: endpointslice.New, workers: 5},
+	// Upstream --mirroring-concurrent-service-endpoint-syncs defaults to 5.
+	{name: endpointslicemirroring.ControllerName, new: endpointslicemirroring.New, workers: 5},
 	// Upstream --concurrent-gc-syncs defaults to 20.
 	{name: garbagecollector.ControllerName, new: garbagecollector.New, workers: 20},
 	{name: podgc.ControllerName, new: podgc.New, workers: 1},
