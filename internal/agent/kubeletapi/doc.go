@@ -7,5 +7,7 @@
 //
 // It only reads: it never creates, changes or removes pods or containers
 // (that is the kubelet's pod worker), and it never talks to the API server.
-// Every caller must present a client certificate signed by Config.ClientCA.
+// Every caller must present a client certificate signed by Config.ClientCA
+// (else 401) and be the API server or a cluster admin (else 403); see
+// auth.go for why this is not yet an authorization webhook.
 package kubeletapi

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
@@ -70,6 +71,14 @@ func TestKubeletAPIEndToEnd(t *testing.T) {
 		}
 		if code, body := get(t, c, env.URL+"/healthz"); code != 200 || body != "ok" {
 			t.Fatalf("healthz: %d %q", code, body)
+		}
+		sameCA := env.CA.Issue(t, "jane", "developers").HTTPClient(t)
+		if code, body := get(t, sameCA, env.URL+"/healthz"); code != http.StatusForbidden || !strings.Contains(body, "Forbidden (user=jane, verb=get") {
+			t.Fatalf("same CA, not authorized: %d %q, want 403", code, body)
+		}
+		apiServer := env.CA.Issue(t, "system:kube-apiserver-kubelet-client").HTTPClient(t)
+		if code, body := get(t, apiServer, env.URL+"/healthz"); code != 200 || body != "ok" {
+			t.Fatalf("API server identity: %d %q", code, body)
 		}
 	})
 
@@ -224,6 +233,44 @@ func TestKubeletAPIEndToEnd(t *testing.T) {
 		code, body := get(t, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/index.html", ports[0].Local))
 		if code != 200 || body != "served-by-httpd\n" {
 			t.Fatalf("through the forward: %d %q (%s)", code, body, errOut.String())
+		}
+	})
+
+	t.Run("portForward over WebSocket", func(t *testing.T) {
+		d := websocket.Dialer{TLSClientConfig: env.CA.TLSConfig(t), Subprotocols: []string{"v4.channel.k8s.io"}, HandshakeTimeout: 10 * time.Second}
+		wsURL := "wss" + strings.TrimPrefix(env.URL, "https") + "/portForward/default/web?port=8080"
+		conn, resp, err := d.Dial(wsURL, nil)
+		if err != nil {
+			t.Fatalf("dial: %v (%v)", err, resp)
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		// A data and an error channel, each opened with the port.
+		for i := range 2 {
+			_, msg, err := conn.ReadMessage()
+			if err != nil || len(msg) != 3 || msg[0] != byte(i) || int(msg[1])|int(msg[2])<<8 != 8080 {
+				t.Fatalf("opening frame %d: %q, %v", i, msg, err)
+			}
+		}
+		if err := conn.WriteMessage(websocket.BinaryMessage, append([]byte{0}, "GET /index.html HTTP/1.0\r\n\r\n"...)); err != nil {
+			t.Fatal(err)
+		}
+		var answer strings.Builder
+		for !strings.Contains(answer.String(), "served-by-httpd") {
+			_, msg, err := conn.ReadMessage()
+			if err != nil {
+				t.Fatalf("read: %v; so far %q", err, answer.String())
+			}
+			if len(msg) > 1 && msg[0] == 1 {
+				t.Fatalf("error channel: %q", msg[1:])
+			}
+			if len(msg) > 0 && msg[0] == 0 {
+				answer.Write(msg[1:])
+			}
+		}
+		// Without a port there is nothing to forward.
+		if _, resp, err := d.Dial("wss"+strings.TrimPrefix(env.URL, "https")+"/portForward/default/web", nil); err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("no port: %v, %v; want 400", err, resp)
 		}
 	})
 

@@ -46,6 +46,13 @@ type Config struct {
 	// ClientCA (PEM) signs the client certificates that may call the API:
 	// the API server's kubelet client certificate. Required.
 	ClientCA []byte
+	// AuthorizedUsers and AuthorizedGroups say which verified callers are
+	// served: a certificate whose common name is one of the users, or
+	// whose organizations name one of the groups. Other clients of the
+	// same CA get 403. Both nil: DefaultAuthorizedUsers (the API server)
+	// and DefaultAuthorizedGroups (system:masters).
+	AuthorizedUsers  []string
+	AuthorizedGroups []string
 	// Runtime is the CRI connection. Required.
 	Runtime *cri.Client
 	// PodLogsDir is where the pod log directories live (the kubelet's
@@ -90,6 +97,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Pods == nil {
 		return nil, fmt.Errorf("%w: Pods is required", ErrInvalidConfig)
+	}
+	if cfg.AuthorizedUsers == nil && cfg.AuthorizedGroups == nil {
+		cfg.AuthorizedUsers = DefaultAuthorizedUsers
+		cfg.AuthorizedGroups = DefaultAuthorizedGroups
 	}
 	if len(cfg.ClientCA) == 0 {
 		return nil, fmt.Errorf("%w: ClientCA is required", ErrInvalidConfig)
@@ -178,18 +189,6 @@ func (s *Server) Run(ctx context.Context) error {
 	// Hijacked streams are not tracked by Shutdown; their contexts end
 	// with ctx through BaseContext.
 	return nil
-}
-
-// authenticate lets through only requests with a client certificate the
-// ClientCA verified.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
-			writeStatus(w, http.StatusUnauthorized, metav1.StatusReasonUnauthorized, "Unauthorized")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) routes() http.Handler {

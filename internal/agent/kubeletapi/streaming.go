@@ -6,9 +6,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/streaming/pkg/httpstream/wsstream"
 )
 
 // streamFlags reads which streams to open: input, output, error and tty
@@ -92,14 +94,45 @@ func (s *Server) servePortForward(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	// Ports come in the stream headers (SPDY) or the query (WebSocket);
-	// the runtime's streaming server reads them there.
-	resp, err := s.cfg.Runtime.Runtime.PortForward(r.Context(), &runtimeapi.PortForwardRequest{PodSandboxId: sb.Id})
+	// SPDY clients name each port in its stream's headers; WebSocket
+	// clients name them in the query, and the runtime's streaming server
+	// takes those from the CRI request.
+	var ports []int32
+	if wsstream.IsWebSocketRequest(r) {
+		if ports, err = webSocketPorts(r.URL.Query()); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	resp, err := s.cfg.Runtime.Runtime.PortForward(r.Context(), &runtimeapi.PortForwardRequest{PodSandboxId: sb.Id, Port: ports})
 	if err != nil {
 		writeError(w, fmt.Errorf("port forward to pod %s: %w", pod.Name, err))
 		return
 	}
 	s.proxyStream(w, r, resp.Url)
+}
+
+// webSocketPorts reads the ports a WebSocket port forward asks for: one or
+// more "port" parameters, each a port or a comma-separated list of them.
+func webSocketPorts(q url.Values) ([]int32, error) {
+	values := q["port"]
+	if len(values) == 0 {
+		return nil, badRequestf("query parameter %q is required", "port")
+	}
+	var ports []int32
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
+			n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+			if err != nil {
+				return nil, badRequestf("unable to parse %q as a port: %v", p, err)
+			}
+			if n == 0 {
+				return nil, badRequestf("port %q must be > 0", p)
+			}
+			ports = append(ports, int32(n))
+		}
+	}
+	return ports, nil
 }
 
 // streamContainer resolves {ns}/{pod}[/{uid}]/{container} to the running

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/remotecommand"
 	clientspdy "k8s.io/client-go/transport/spdy"
@@ -101,23 +102,31 @@ func (kc *kubeletClient) translateToSPDY(w http.ResponseWriter, r *http.Request,
 }
 
 // remoteStatus encodes a command's outcome the way the error channel
-// carries it: a Status, with the exit code as a cause for a failed command.
+// carries it, as upstream's stream translator reports it: success, the
+// exit code as a cause for a failed command, a Status error as it is, and
+// anything else (an upgrade the kubelet refused, a lost connection) as an
+// internal error.
 func remoteStatus(err error) []byte {
-	st := metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess}
-	if err != nil {
-		st.Status = metav1.StatusFailure
-		st.Message = err.Error()
-		var exitErr utilexec.ExitError
-		if errors.As(err, &exitErr) && exitErr.Exited() {
-			st.Reason = "NonZeroExitCode"
-			st.Message = fmt.Sprintf("command terminated with non-zero exit code: %v", err)
-			st.Details = &metav1.StatusDetails{Causes: []metav1.StatusCause{{
+	st := metav1.Status{Status: metav1.StatusSuccess}
+	var statusErr *apierrors.StatusError
+	var exitErr utilexec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &statusErr):
+		st = statusErr.ErrStatus
+	case errors.As(err, &exitErr) && exitErr.Exited():
+		st = metav1.Status{
+			Status:  metav1.StatusFailure,
+			Reason:  "NonZeroExitCode",
+			Message: fmt.Sprintf("command terminated with non-zero exit code: %v", err),
+			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{
 				Type: "ExitCode", Message: strconv.Itoa(exitErr.ExitStatus()),
-			}}}
-		} else {
-			st.Reason = metav1.StatusReasonInternalError
+			}}},
 		}
+	default:
+		st = apierrors.NewInternalError(err).ErrStatus
 	}
+	st.TypeMeta = metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}
 	data, _ := json.Marshal(&st)
 	return data
 }
