@@ -21,6 +21,8 @@ const (
 	DefaultClusterDomain = "cluster.local"
 	DefaultMaxPods       = 110
 	DefaultCNIBridge     = "nauta0"
+	DefaultResolvConf    = "/etc/resolv.conf"
+	DefaultHostsFile     = "/etc/hosts"
 )
 
 // Config is what the agent wiring hands the kubelet.
@@ -49,6 +51,12 @@ type Config struct {
 	// their search suffix.
 	ClusterDNS    []string
 	ClusterDomain string
+	// ResolvConf is the node's resolver configuration, the base of
+	// dnsPolicy Default pods (upstream's --resolv-conf; default
+	// /etc/resolv.conf). HostsFile is the node's hosts file, the base of
+	// host-network pods' /etc/hosts (default /etc/hosts).
+	ResolvConf string
+	HostsFile  string
 	// MaxPods is the node's pods capacity.
 	MaxPods int
 	// NodeLabels are extra labels set at registration (e.g.
@@ -121,6 +129,12 @@ func (c *Config) complete() error {
 	}
 	if c.ClusterDomain == "" {
 		c.ClusterDomain = DefaultClusterDomain
+	}
+	if c.ResolvConf == "" {
+		c.ResolvConf = DefaultResolvConf
+	}
+	if c.HostsFile == "" {
+		c.HostsFile = DefaultHostsFile
 	}
 	if c.MaxPods <= 0 {
 		c.MaxPods = DefaultMaxPods

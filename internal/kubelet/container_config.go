@@ -45,6 +45,13 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *v1.Pod, c *v1.Contai
 		msgPath = v1.TerminationMessagePathDefault
 	}
 	mounts = append(mounts, &runtimeapi.Mount{ContainerPath: msgPath, HostPath: msgFile})
+	hosts, err := k.hostsMount(pod, c, podIPs)
+	if err != nil {
+		return nil, err
+	}
+	if hosts != nil {
+		mounts = append(mounts, hosts)
+	}
 
 	grace := int64(v1.DefaultTerminationGracePeriodSeconds)
 	if pod.Spec.TerminationGracePeriodSeconds != nil {

@@ -10,9 +10,15 @@
 // Files by concern: config.go and kubelet.go (Config, New, Run), node*.go and
 // lease.go (Node object), cni.go, pods.go (informer, workers, housekeeping),
 // pod_worker.go and pod_sync.go (one goroutine per pod converging it),
-// pod_sandbox.go, container_config.go, env.go, volumes*.go, images.go,
-// probes.go, kill.go, pod_status.go, server.go (starts kubeletapi),
-// logrotate.go, events.go, metrics.go.
+// pod_sandbox.go, pod_dns.go (resolv.conf by dnsPolicy, host names),
+// pod_hosts.go (the managed /etc/hosts), pod_cgroups.go (pod-level cgroups),
+// container_config.go, env.go, volumes*.go and volume_*.go (volume set-up,
+// the atomic writer that lets configMap/secret volumes follow updates, the
+// per-object watches feeding it, emptyDir tmpfs and size accounting),
+// eviction.go (emptyDir sizeLimit), images.go and image_credentials.go
+// (pulls with imagePullSecrets), probes*.go (exec, HTTP, TCP, gRPC),
+// kill.go, pod_status.go, server.go (starts kubeletapi), logrotate.go,
+// events.go, metrics.go.
 //
 // It talks to the API server only through client-go and to the container
 // runtime only through the CRI gRPC API. It does not start containerd, build

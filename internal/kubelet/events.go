@@ -20,6 +20,7 @@ const (
 	eventKilling           = "Killing"
 	eventUnhealthy         = "Unhealthy"
 	eventFailedSandbox     = "FailedCreatePodSandBox"
+	eventFailedMount       = "FailedMount"
 	eventErrImageNeverPull = "ErrImageNeverPull"
 )
 

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -49,10 +50,7 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container)
 		return "", &errWaiting{reason: reasonImagePullBackOff, message: fmt.Sprintf("Back-off pulling image %q", c.Image)}
 	}
 	k.event(pod, v1.EventTypeNormal, eventPulling, "Pulling image %q", c.Image)
-	resp, err := k.images.PullImage(ctx, &runtimeapi.PullImageRequest{
-		Image:         spec,
-		SandboxConfig: k.sandboxConfig(pod, 0),
-	})
+	ref, err := k.pullImage(ctx, pod, spec)
 	if err != nil {
 		k.pullBackoff.next(key, now, 0)
 		k.event(pod, v1.EventTypeWarning, eventFailed, "Failed to pull image %q: %v", c.Image, err)
@@ -60,5 +58,25 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container)
 			message: fmt.Sprintf("Failed to pull image %q: %v", c.Image, err)}
 	}
 	k.event(pod, v1.EventTypeNormal, eventPulled, "Successfully pulled image %q in %s", c.Image, time.Since(now).Round(time.Millisecond))
-	return resp.ImageRef, nil
+	return ref, nil
+}
+
+// pullImage pulls spec with each matching imagePullSecret credential in
+// turn until one works, or anonymously when none matches.
+func (k *Kubelet) pullImage(ctx context.Context, pod *v1.Pod, spec *runtimeapi.ImageSpec) (string, error) {
+	creds := k.pullCredentials(ctx, pod, spec.Image)
+	if len(creds) == 0 {
+		creds = []registryCredential{{}}
+	}
+	var errs []error
+	for _, c := range creds {
+		resp, err := k.images.PullImage(ctx, &runtimeapi.PullImageRequest{
+			Image: spec, Auth: c.auth, SandboxConfig: k.sandboxConfig(pod, 0),
+		})
+		if err == nil {
+			return resp.ImageRef, nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
 }

@@ -43,6 +43,9 @@ type Kubelet struct {
 
 	crashBackoff *backoff
 	pullBackoff  *backoff
+
+	// objects watches the ConfigMaps and Secrets pod volumes use.
+	objects *objectWatcher
 }
 
 // New checks cfg, fills its defaults and builds the API and CRI clients. It
@@ -63,7 +66,7 @@ func New(cfg Config) (*Kubelet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubelet: CRI client: %w", err)
 	}
-	return &Kubelet{
+	k := &Kubelet{
 		cfg:          cfg,
 		log:          cfg.Logger.With("component", "kubelet", "node", cfg.NodeName),
 		client:       client,
@@ -74,7 +77,19 @@ func New(cfg Config) (*Kubelet, error) {
 		metrics:      newMetrics(cfg.Registerer, cfg.NodeName),
 		crashBackoff: newBackoff(10*time.Second, 5*time.Minute),
 		pullBackoff:  newBackoff(10*time.Second, 5*time.Minute),
-	}, nil
+	}
+	k.objects = newObjectWatcher(client, k.wakePod)
+	return k, nil
+}
+
+// wakePod makes the pod's worker sync now, if it has one.
+func (k *Kubelet) wakePod(uid types.UID) {
+	k.mu.Lock()
+	w := k.workers[uid]
+	k.mu.Unlock()
+	if w != nil {
+		w.wake()
+	}
 }
 
 // Run registers the node and runs its pods until ctx ends. Pods keep running

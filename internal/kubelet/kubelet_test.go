@@ -71,7 +71,17 @@ type testEnv struct {
 	stopped chan error
 }
 
-func startEnv(t *testing.T) *testEnv {
+// envOptions changes the containerd and kubelet a test environment runs.
+type envOptions struct {
+	// registryMirrors goes to containerd's hosts configuration.
+	registryMirrors map[string][]string
+	// configure edits the kubelet configuration before it starts.
+	configure func(*Config)
+}
+
+func startEnv(t *testing.T) *testEnv { return startEnvWith(t, envOptions{}) }
+
+func startEnvWith(t *testing.T, opts envOptions) *testEnv {
 	requirePrereqs(t)
 	restCfg := servertest.Start(t, nil)
 	client := kubernetes.NewForConfigOrDie(restCfg)
@@ -89,7 +99,8 @@ func startEnv(t *testing.T) *testEnv {
 	defer cancel()
 	proc, err := containerd.Start(ctx, containerd.Config{
 		DataDir: filepath.Join(dir, "agent"), CNIConfDir: cniConf,
-		Logger: servertest.Logger(t, 8),
+		RegistryMirrors: opts.registryMirrors,
+		Logger:          servertest.Logger(t, 8),
 	})
 	if err != nil {
 		t.Fatalf("containerd: %v", err)
@@ -144,6 +155,9 @@ func startEnv(t *testing.T) *testEnv {
 			Registerer:      prometheus.NewRegistry(),
 			Logger:          servertest.Logger(t, 0),
 		},
+	}
+	if opts.configure != nil {
+		opts.configure(&e.cfg)
 	}
 	e.startKubelet()
 	t.Cleanup(e.stopKubelet)

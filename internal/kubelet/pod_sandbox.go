@@ -1,14 +1,13 @@
 package kubelet
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
+	"runtime"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -19,9 +18,27 @@ func (k *Kubelet) runSandbox(ctx context.Context, pod *v1.Pod, attempt uint32) (
 			return "", err
 		}
 	}
+	if _, err := sandboxHostname(pod, k.cfg.ClusterDomain); err != nil {
+		return "", err
+	}
 	if err := k.setupVolumes(ctx, pod); err != nil {
 		return "", err
 	}
+	k.mu.Lock()
+	lister := k.podLister
+	k.mu.Unlock()
+	if lister != nil {
+		pods, _ := lister.List(labels.Everything())
+		if err := updateQOSCgroups(pods, runtime.NumCPU()); err != nil {
+			k.log.Warn("QoS cgroups", "err", err)
+		}
+	}
+	if err := ensurePodCgroup(pod); err != nil {
+		// The runtime still creates the parent; only pod-level limits are
+		// missing.
+		k.log.Warn("pod cgroup", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+	}
+	k.dnsWarnings(pod)
 	resp, err := k.runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: k.sandboxConfig(pod, attempt)})
 	if err != nil {
 		return "", fmt.Errorf("run pod sandbox: %w", err)
@@ -31,64 +48,36 @@ func (k *Kubelet) runSandbox(ctx context.Context, pod *v1.Pod, attempt uint32) (
 
 // sandboxConfig is the CRI sandbox configuration of pod.
 func (k *Kubelet) sandboxConfig(pod *v1.Pod, attempt uint32) *runtimeapi.PodSandboxConfig {
-	labels := map[string]string{}
+	sbLabels := map[string]string{}
 	for key, v := range pod.Labels {
-		labels[key] = v
+		sbLabels[key] = v
 	}
-	labels[labelPodName] = pod.Name
-	labels[labelPodNamespace] = pod.Namespace
-	labels[labelPodUID] = string(pod.UID)
+	sbLabels[labelPodName] = pod.Name
+	sbLabels[labelPodNamespace] = pod.Namespace
+	sbLabels[labelPodUID] = string(pod.UID)
 	annotations := map[string]string{}
 	for key, v := range pod.Annotations {
 		annotations[key] = v
 	}
+	// An FQDN that does not fit fails runSandbox before this is used.
+	hostname, _ := sandboxHostname(pod, k.cfg.ClusterDomain)
 	cfg := &runtimeapi.PodSandboxConfig{
 		Metadata: &runtimeapi.PodSandboxMetadata{
 			Name: pod.Name, Namespace: pod.Namespace, Uid: string(pod.UID), Attempt: attempt,
 		},
-		Hostname:     podHostname(pod),
+		Hostname:     hostname,
 		LogDirectory: k.podLogDir(pod.Namespace, pod.Name, pod.UID),
 		DnsConfig:    k.dnsConfig(pod),
 		PortMappings: portMappings(pod),
-		Labels:       labels,
+		Labels:       sbLabels,
 		Annotations:  annotations,
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
-			CgroupParent:    cgroupParent(pod),
+			CgroupParent:    podCgroupName(pod),
 			SecurityContext: sandboxSecurityContext(pod),
 			Sysctls:         sysctls(pod),
 		},
 	}
-	if pod.Spec.HostNetwork {
-		// The node's UTS namespace: its host name is already the pod's,
-		// and runc refuses to set one there.
-		cfg.Hostname = ""
-	}
 	return cfg
-}
-
-// podHostname is spec.hostname or the pod name, cut to a DNS label.
-func podHostname(pod *v1.Pod) string {
-	h := pod.Name
-	if pod.Spec.Hostname != "" {
-		h = pod.Spec.Hostname
-	}
-	if len(h) > 63 {
-		h = strings.TrimRight(h[:63], "-.")
-	}
-	return h
-}
-
-// cgroupParent places the pod under the cgroupfs "kubepods" hierarchy by QoS
-// class, as upstream's cgroupfs driver names it.
-func cgroupParent(pod *v1.Pod) string {
-	switch qosClass(pod) {
-	case v1.PodQOSGuaranteed:
-		return "/kubepods/pod" + string(pod.UID)
-	case v1.PodQOSBurstable:
-		return "/kubepods/burstable/pod" + string(pod.UID)
-	default:
-		return "/kubepods/besteffort/pod" + string(pod.UID)
-	}
 }
 
 func portMappings(pod *v1.Pod) []*runtimeapi.PortMapping {
@@ -166,96 +155,6 @@ func sandboxSecurityContext(pod *v1.Pod) *runtimeapi.LinuxSandboxSecurityContext
 		}
 	}
 	return sc
-}
-
-// dnsConfig follows dnsPolicy: ClusterFirst uses ClusterDNS and the cluster
-// search path (falling back to the host's resolver when no cluster DNS is
-// configured), Default uses the host's /etc/resolv.conf, None only
-// spec.dnsConfig; spec.dnsConfig is merged in every case.
-func (k *Kubelet) dnsConfig(pod *v1.Pod) *runtimeapi.DNSConfig {
-	policy := pod.Spec.DNSPolicy
-	if policy == "" {
-		policy = v1.DNSClusterFirst
-	}
-	if policy == v1.DNSClusterFirst && pod.Spec.HostNetwork {
-		policy = v1.DNSDefault
-	}
-	if policy == v1.DNSClusterFirstWithHostNet {
-		policy = v1.DNSClusterFirst
-	}
-	if policy == v1.DNSClusterFirst && len(k.cfg.ClusterDNS) == 0 {
-		policy = v1.DNSDefault
-	}
-	cfg := &runtimeapi.DNSConfig{}
-	switch policy {
-	case v1.DNSClusterFirst:
-		d := k.cfg.ClusterDomain
-		cfg.Servers = append([]string{}, k.cfg.ClusterDNS...)
-		cfg.Searches = []string{pod.Namespace + ".svc." + d, "svc." + d, d}
-		cfg.Options = []string{"ndots:5"}
-		_, hostSearches, _ := hostResolvConf()
-		cfg.Searches = append(cfg.Searches, hostSearches...)
-	case v1.DNSDefault:
-		cfg.Servers, cfg.Searches, cfg.Options = hostResolvConf()
-	}
-	if dc := pod.Spec.DNSConfig; dc != nil {
-		cfg.Servers = appendUnique(cfg.Servers, dc.Nameservers...)
-		cfg.Searches = appendUnique(cfg.Searches, dc.Searches...)
-		for _, o := range dc.Options {
-			opt := o.Name
-			if o.Value != nil {
-				opt += ":" + *o.Value
-			}
-			cfg.Options = appendUnique(cfg.Options, opt)
-		}
-	}
-	if len(cfg.Searches) > 32 {
-		cfg.Searches = cfg.Searches[:32]
-	}
-	return cfg
-}
-
-func appendUnique(list []string, more ...string) []string {
-	for _, m := range more {
-		found := false
-		for _, l := range list {
-			if l == m {
-				found = true
-			}
-		}
-		if !found {
-			list = append(list, m)
-		}
-	}
-	return list
-}
-
-// hostResolvConf parses /etc/resolv.conf. Loopback nameservers (a local
-// stub resolver) are dropped: they do not answer inside a pod.
-func hostResolvConf() (servers, searches, options []string) {
-	f, err := os.Open(filepath.Clean("/etc/resolv.conf"))
-	if err != nil {
-		return nil, nil, nil
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) < 2 || strings.HasPrefix(fields[0], "#") {
-			continue
-		}
-		switch fields[0] {
-		case "nameserver":
-			if !strings.HasPrefix(fields[1], "127.") && fields[1] != "::1" {
-				servers = append(servers, fields[1])
-			}
-		case "search":
-			searches = fields[1:]
-		case "options":
-			options = append(options, fields[1:]...)
-		}
-	}
-	return servers, searches, options
 }
 
 // sandboxIPs are the pod's IPs: the node's for hostNetwork pods, else the

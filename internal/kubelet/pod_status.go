@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -128,7 +127,13 @@ func (k *Kubelet) podStatus(ctx context.Context, w *podWorker, pod *v1.Pod, rp *
 	sort.Slice(st.ContainerStatuses, func(i, j int) bool { return st.ContainerStatuses[i].Name < st.ContainerStatuses[j].Name })
 
 	st.Phase = podPhase(pod, st.ContainerStatuses, initDone, initFailed)
+	if w.evictMessage != "" {
+		st.Phase = v1.PodFailed
+	}
 	st.Conditions = podConditions(pod, old.Conditions, st.Phase, sb != nil, incompleteInit, unready, now)
+	if w.evictMessage != "" {
+		evictedStatus(&st, w.evictMessage, now)
+	}
 	return st
 }
 
@@ -381,4 +386,4 @@ func logTail(path string, lines, maxBytes int) string {
 	return msg
 }
 
-var _ = fmt.Sprint
+func metaTime(t time.Time) metav1.Time { return metav1.NewTime(t.Truncate(time.Second)) }

@@ -55,7 +55,12 @@ func (k *Kubelet) syncRunningPod(ctx context.Context, w *podWorker, pod *v1.Pod,
 		if _, err := k.runSandbox(ctx, pod, uint32(len(rp.sandboxes))); err == nil {
 			k.metrics.startedPods.Inc()
 		} else {
-			k.event(pod, v1.EventTypeWarning, eventFailedSandbox, "Failed to create pod sandbox: %v", err)
+			var volErr *errVolumeSetup
+			if errors.As(err, &volErr) {
+				k.event(pod, v1.EventTypeWarning, eventFailedMount, "%v", volErr)
+			} else {
+				k.event(pod, v1.EventTypeWarning, eventFailedSandbox, "Failed to create pod sandbox: %v", err)
+			}
 			w.sandboxErr = err.Error()
 			return err
 		}
@@ -67,6 +72,8 @@ func (k *Kubelet) syncRunningPod(ctx context.Context, w *podWorker, pod *v1.Pod,
 			return errors.New("sandbox not ready after start")
 		}
 	}
+	k.objects.track(ctx, pod)
+	k.updateVolumes(ctx, w, pod, log)
 	sbStatus, err := k.runtime.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: sb.Id})
 	if err != nil {
 		return fmt.Errorf("sandbox status: %w", err)

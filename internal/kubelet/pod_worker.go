@@ -41,6 +41,14 @@ type podWorker struct {
 	// it was computed from.
 	lastStatus   *v1.PodStatus
 	lastStatusRV string
+	// volumeDigests is the payload last written per volume; volumeErrs
+	// the last error updating it (logged once).
+	volumeDigests map[string]string
+	volumeErrs    map[string]string
+	// evictMessage is set once the pod is evicted for its local storage;
+	// lastStorageCheck is when its usage was last measured.
+	evictMessage     string
+	lastStorageCheck time.Time
 }
 
 func newPodWorker(uid types.UID, namespace, name string) *podWorker {
@@ -50,6 +58,9 @@ func newPodWorker(uid types.UID, namespace, name string) *podWorker {
 		done:    make(chan struct{}),
 		waiting: map[string]*v1.ContainerStateWaiting{},
 		probes:  map[string]*probeState{},
+
+		volumeDigests: map[string]string{},
+		volumeErrs:    map[string]string{},
 	}
 }
 
@@ -70,6 +81,7 @@ func (k *Kubelet) runWorker(ctx context.Context, w *podWorker, lister corelister
 			delete(k.workers, w.uid)
 			k.mu.Unlock()
 			k.crashBackoff.forgetPrefix(string(w.uid) + "/")
+			k.objects.forget(w.uid)
 			return
 		}
 		select {
@@ -131,6 +143,10 @@ func (k *Kubelet) syncPod(ctx context.Context, w *podWorker, lister corelisters.
 		return terminalResync, false
 	}
 
+	if k.checkEviction(ctx, w, pod, log, time.Now()) {
+		k.publishStatus(ctx, w, pod, log)
+		return activeResync, false
+	}
 	if err := k.syncRunningPod(ctx, w, pod, log); err != nil && ctx.Err() == nil {
 		log.Warn("pod sync failed", "err", err)
 	}
@@ -149,6 +165,9 @@ func (k *Kubelet) podLogDir(namespace, name string, uid types.UID) string {
 }
 
 func (k *Kubelet) removePodDirs(w *podWorker) {
+	if err := unmountAll(k.podDir(w.uid)); err != nil {
+		k.log.Warn("unmounting pod volumes failed", "uid", w.uid, "err", err)
+	}
 	_ = os.RemoveAll(k.podDir(w.uid))
 	_ = os.RemoveAll(k.podLogDir(w.namespace, w.name, w.uid))
 	removePodCgroups(w.uid)

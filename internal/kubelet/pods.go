@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -117,6 +118,9 @@ func (k *Kubelet) housekeeping(ctx context.Context, lister corelisters.PodLister
 	}
 	known := map[types.UID]bool{}
 	pods, _ := lister.List(labels.Everything())
+	if err := updateQOSCgroups(pods, runtime.NumCPU()); err != nil {
+		k.log.Warn("QoS cgroups", "err", err)
+	}
 	for _, p := range pods {
 		known[p.UID] = true
 	}

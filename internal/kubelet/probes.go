@@ -121,7 +121,8 @@ func (k *Kubelet) runHandler(ctx context.Context, pod *v1.Pod, c *v1.Container, 
 	return nil
 }
 
-// runAction runs one exec, httpGet, tcpSocket action; nil means success.
+// runAction runs one exec, httpGet, tcpSocket or grpc action; nil means
+// success.
 func (k *Kubelet) runAction(ctx context.Context, pod *v1.Pod, c *v1.Container, containerID string,
 	podIPs []string, h v1.ProbeHandler, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout+time.Second)
@@ -160,7 +161,9 @@ func (k *Kubelet) runAction(ctx context.Context, pod *v1.Pod, c *v1.Container, c
 		for _, hd := range g.HTTPHeaders {
 			req.Header.Add(hd.Name, hd.Value)
 		}
-		req.Header.Set("User-Agent", "kube-probe/1.37")
+		if req.Header.Get("User-Agent") == "" {
+			req.Header.Set("User-Agent", probeUserAgent)
+		}
 		client := &http.Client{Timeout: timeout}
 		resp, err := client.Do(req)
 		if err != nil {
@@ -171,6 +174,11 @@ func (k *Kubelet) runAction(ctx context.Context, pod *v1.Pod, c *v1.Container, c
 			return fmt.Errorf("HTTP probe failed with statuscode: %d", resp.StatusCode)
 		}
 		return nil
+	case h.GRPC != nil:
+		if len(podIPs) == 0 {
+			return fmt.Errorf("no pod IP for the gRPC probe")
+		}
+		return grpcProbe(ctx, podIPs[0], h.GRPC, timeout)
 	case h.TCPSocket != nil:
 		host := h.TCPSocket.Host
 		if host == "" && len(podIPs) > 0 {

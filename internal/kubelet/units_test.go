@@ -127,6 +127,7 @@ func TestCNIConfList(t *testing.T) {
 			Bridge       string          `json:"bridge"`
 			IsGateway    bool            `json:"isGateway"`
 			IPMasq       bool            `json:"ipMasq"`
+			HairpinMode  bool            `json:"hairpinMode"`
 			Capabilities map[string]bool `json:"capabilities"`
 			IPAM         struct {
 				Type   string `json:"type"`
@@ -143,7 +144,8 @@ func TestCNIConfList(t *testing.T) {
 		t.Fatalf("plugins = %d", len(conf.Plugins))
 	}
 	br, pm, lo := conf.Plugins[0], conf.Plugins[1], conf.Plugins[2]
-	if br.Type != "bridge" || br.Bridge != DefaultCNIBridge || !br.IsGateway || !br.IPMasq ||
+	// hairpinMode lets a pod reach itself through a Service or host port.
+	if br.Type != "bridge" || br.Bridge != DefaultCNIBridge || !br.IsGateway || !br.IPMasq || !br.HairpinMode ||
 		br.IPAM.Type != "host-local" || br.IPAM.Ranges[0][0].Subnet != "10.1.2.0/24" {
 		t.Fatalf("bridge = %+v", br)
 	}

@@ -3,9 +3,12 @@ package kubelet
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	v1 "k8s.io/api/core/v1"
@@ -15,44 +18,54 @@ import (
 
 // projectedFiles gathers the files of a projected volume: configMap,
 // secret and downwardAPI sources, and a service account token when the API
-// server serves TokenRequest (without it the token file is left out).
-func (k *Kubelet) projectedFiles(ctx context.Context, pod *v1.Pod, vol *v1.ProjectedVolumeSource) (map[string][]byte, error) {
-	files := map[string][]byte{}
+// server serves TokenRequest (without it the token file is left out). A
+// token already in dir is reused until 80% of its lifetime passed, as
+// upstream refreshes it.
+func (k *Kubelet) projectedFiles(ctx context.Context, pod *v1.Pod, vol *v1.ProjectedVolumeSource, dir string) (map[string]volumeFile, error) {
+	files := map[string]volumeFile{}
+	mode := fileMode(vol.DefaultMode)
 	for _, src := range vol.Sources {
 		switch {
 		case src.ConfigMap != nil:
-			cm, err := k.client.CoreV1().ConfigMaps(pod.Namespace).Get(ctx, src.ConfigMap.Name, metav1.GetOptions{})
+			cm, err := k.configMap(ctx, pod.Namespace, src.ConfigMap.Name)
 			if apierrors.IsNotFound(err) && optional(src.ConfigMap.Optional) {
 				continue
 			}
 			if err != nil {
 				return nil, fmt.Errorf("configmap %q: %w", src.ConfigMap.Name, err)
 			}
-			data := map[string][]byte{}
-			for key, v := range cm.Data {
-				data[key] = []byte(v)
+			if err := pickFiles(files, configMapData(cm), src.ConfigMap.Items, mode, optional(src.ConfigMap.Optional), "configmap"); err != nil {
+				return nil, err
 			}
-			for key, v := range cm.BinaryData {
-				data[key] = v
-			}
-			pick(files, data, src.ConfigMap.Items)
 		case src.Secret != nil:
-			s, err := k.client.CoreV1().Secrets(pod.Namespace).Get(ctx, src.Secret.Name, metav1.GetOptions{})
+			s, err := k.secret(ctx, pod.Namespace, src.Secret.Name)
 			if apierrors.IsNotFound(err) && optional(src.Secret.Optional) {
 				continue
 			}
 			if err != nil {
 				return nil, fmt.Errorf("secret %q: %w", src.Secret.Name, err)
 			}
-			pick(files, s.Data, src.Secret.Items)
+			if err := pickFiles(files, s.Data, src.Secret.Items, mode, optional(src.Secret.Optional), "secret"); err != nil {
+				return nil, err
+			}
 		case src.DownwardAPI != nil:
-			if err := k.downwardFiles(files, pod, src.DownwardAPI.Items); err != nil {
+			if err := k.downwardFiles(files, pod, src.DownwardAPI.Items, mode); err != nil {
 				return nil, err
 			}
 		case src.ServiceAccountToken != nil:
+			expiry := int64(3600)
+			if e := src.ServiceAccountToken.ExpirationSeconds; e != nil {
+				expiry = *e
+			}
+			existing := filepath.Join(dir, dataDirName, filepath.Clean("/"+src.ServiceAccountToken.Path))
+			if info, err := os.Stat(existing); err == nil && time.Since(info.ModTime()) < time.Duration(expiry)*time.Second*8/10 {
+				if b, err := os.ReadFile(existing); err == nil && len(b) > 0 {
+					files[src.ServiceAccountToken.Path] = volumeFile{data: b, mode: mode}
+					continue
+				}
+			}
 			tr := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
-				Audiences:         nil,
-				ExpirationSeconds: src.ServiceAccountToken.ExpirationSeconds,
+				ExpirationSeconds: &expiry,
 				BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
 			}}
 			if a := src.ServiceAccountToken.Audience; a != "" {
@@ -67,29 +80,15 @@ func (k *Kubelet) projectedFiles(ctx context.Context, pod *v1.Pod, vol *v1.Proje
 				k.log.Debug("no service account token for the projected volume", "pod", pod.Namespace+"/"+pod.Name, "err", err)
 				continue
 			}
-			files[src.ServiceAccountToken.Path] = []byte(resp.Status.Token)
+			files[src.ServiceAccountToken.Path] = volumeFile{data: []byte(resp.Status.Token), mode: mode}
 		}
 	}
 	return files, nil
 }
 
-func pick(files, data map[string][]byte, items []v1.KeyToPath) {
-	if len(items) == 0 {
-		for key, v := range data {
-			files[key] = v
-		}
-		return
-	}
-	for _, it := range items {
-		if v, ok := data[it.Key]; ok {
-			files[it.Path] = v
-		}
-	}
-}
-
 // downwardFiles renders downward API items: single fields as their value,
 // labels and annotations as sorted key="value" lines.
-func (k *Kubelet) downwardFiles(files map[string][]byte, pod *v1.Pod, items []v1.DownwardAPIVolumeFile) error {
+func (k *Kubelet) downwardFiles(files map[string]volumeFile, pod *v1.Pod, items []v1.DownwardAPIVolumeFile, mode os.FileMode) error {
 	for _, it := range items {
 		var value string
 		switch {
@@ -117,7 +116,11 @@ func (k *Kubelet) downwardFiles(files map[string][]byte, pod *v1.Pod, items []v1
 			}
 			value = v
 		}
-		files[it.Path] = []byte(value)
+		m := mode
+		if it.Mode != nil {
+			m = fileMode(it.Mode)
+		}
+		files[it.Path] = volumeFile{data: []byte(value), mode: m}
 	}
 	return nil
 }
