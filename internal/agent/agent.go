@@ -20,6 +20,7 @@ import (
 	"github.com/nauta/nauta/internal/agent/cri"
 	"github.com/nauta/nauta/internal/agent/images"
 	"github.com/nauta/nauta/internal/kubelet"
+	"github.com/nauta/nauta/internal/proxy"
 )
 
 // Config is one node's configuration; the `nauta agent` flags fill it.
@@ -44,11 +45,22 @@ type Config struct {
 	PodCIDR       string
 	ClusterDNS    []string
 	ClusterDomain string
-	NodeLabels    map[string]string
+	// ResolvConf is the host resolver configuration pods with dnsPolicy
+	// Default inherit (--resolv-conf).
+	ResolvConf string
+	NodeLabels map[string]string
 	// ClientCAFile is the CA whose client certificates the kubelet API
 	// accepts (the API server's); empty takes the CA of RESTConfig.
 	ClientCAFile string
-	Logger       *slog.Logger
+	// ProxyMode is the Service proxy's mode, "nftables" (default) or
+	// "iptables"; DisableProxy leaves Services to another proxy.
+	ProxyMode    string
+	DisableProxy bool
+	// ClusterCIDR is the pod network and ServiceCIDR the cluster IP range,
+	// as the proxy needs them.
+	ClusterCIDR string
+	ServiceCIDR string
+	Logger      *slog.Logger
 }
 
 // ImagesDir is where tarballs dropped by an operator are imported from at
@@ -121,6 +133,7 @@ func Run(ctx context.Context, cfg Config) error {
 		CNIConfDir:      cfg.CNIConfDir,
 		ClusterDNS:      cfg.ClusterDNS,
 		ClusterDomain:   cfg.ClusterDomain,
+		ResolvConf:      cfg.ResolvConf,
 		NodeLabels:      cfg.NodeLabels,
 		ClientCAFile:    cfg.ClientCAFile,
 		Registerer:      prometheus.NewRegistry(), // served on the kubelet API's /metrics
@@ -129,8 +142,45 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
-	log.Info("node agent starting", "runtime", endpoint, "dataDir", cfg.DataDir)
-	return k.Run(ctx)
+	if cfg.DisableProxy {
+		log.Info("node agent starting", "runtime", endpoint, "dataDir", cfg.DataDir, "proxy", "disabled")
+		return k.Run(ctx)
+	}
+	px, err := proxy.New(proxy.Config{
+		RESTConfig:  cfg.RESTConfig,
+		NodeName:    k.NodeName(),
+		Mode:        cfg.ProxyMode,
+		ClusterCIDR: cfg.ClusterCIDR,
+		ServiceCIDR: cfg.ServiceCIDR,
+		Logger:      cfg.Logger.With("component", "proxy"),
+	})
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	log.Info("node agent starting", "runtime", endpoint, "dataDir", cfg.DataDir, "proxy", cfg.ProxyMode)
+	return runBoth(ctx, k.Run, px.Run)
+}
+
+// runBoth runs the kubelet and the proxy until ctx ends or one of them
+// fails, which stops the other.
+func runBoth(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(fns))
+	for _, fn := range fns {
+		go func() { errs <- fn(ctx) }()
+	}
+	var first error
+	for range fns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		} else if ctx.Err() == nil {
+			// A clean return before shutdown still ends the node.
+			cancel()
+		}
+	}
+	return first
 }
 
 // writeClientCA stores the cluster CA of RESTConfig in DataDir, so that the

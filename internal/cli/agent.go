@@ -16,7 +16,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/nauta/nauta/internal/agent"
+	"github.com/nauta/nauta/internal/dns"
 	"github.com/nauta/nauta/internal/procmem"
+	"github.com/nauta/nauta/internal/proxy"
 	"github.com/nauta/nauta/internal/server"
 	"github.com/nauta/nauta/internal/simnode"
 )
@@ -45,6 +47,9 @@ func (a *agentFlags) add(f *pflag.FlagSet) {
 	f.StringSliceVar(&a.mirrors, "registry-mirror", nil, "registry mirror as HOST=URL (repeatable), e.g. docker.io=http://10.0.0.5:5000")
 	f.StringSliceVar(&a.labels, "node-label", nil, "label to register the node with, KEY=VALUE (repeatable)")
 	f.StringVar(&a.cfg.PodCIDR, "pod-cidr", "", "pod CIDR to use until the controller manager assigns one")
+	f.StringVar(&a.cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "resolver configuration pods with dnsPolicy Default inherit")
+	f.StringVar(&a.cfg.ProxyMode, "proxy-mode", "nftables", "how the Service proxy programs the kernel: nftables or iptables")
+	f.BoolVar(&a.cfg.DisableProxy, "disable-proxy", false, "do not run the Service proxy on this node (bring your own)")
 	f.IntVar(&a.simulateNodes, "simulate-nodes", 0, "instead of a real node, register this many simulated nodes that play kubelet for their pods")
 	f.IntVar(&a.simulateZones, "simulate-node-zones", 0, "spread simulated nodes over this many topology.kubernetes.io/zone values")
 	f.StringVar(&a.simulateCPU, "simulate-node-cpu", "32", "cpu capacity of each simulated node")
@@ -138,6 +143,8 @@ func newAgentCommand() *cobra.Command {
 		kubeconfig string
 		apiServer  string
 		dataDir    string
+		clusterDNS []string
+		cleanup    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -153,9 +160,14 @@ running anything.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.Default()
 			klog.SetSlogLogger(log.With("component", "client-go"))
+			if cleanup {
+				// As kube-proxy --cleanup: remove the proxy's rules and exit.
+				return proxy.Cleanup(cmd.Context(), log)
+			}
 			if err := flags.complete(); err != nil {
 				return err
 			}
+			flags.cfg.ClusterDNS = clusterDNS
 			if kubeconfig == "" {
 				return errors.New("--kubeconfig is required: the credentials this node uses (the server writes an admin one to DATA_DIR/kubeconfig.yaml)")
 			}
@@ -175,6 +187,21 @@ running anything.`,
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig with this node's credentials")
 	f.StringVar(&apiServer, "server", "", "API server URL, e.g. https://10.0.0.1:6443 (default: the kubeconfig's)")
 	f.StringVar(&dataDir, "data-dir", server.DefaultDataDir, "directory for the node's state (DATA_DIR/agent)")
+	f.StringSliceVar(&clusterDNS, "cluster-dns", []string{defaultClusterDNS()}, "nameserver of pods with dnsPolicy ClusterFirst (the kube-dns Service IP)")
+	f.StringVar(&flags.cfg.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "DNS domain of the cluster")
+	f.StringVar(&flags.cfg.ClusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "pod network of the cluster (the server's --cluster-cidr)")
+	f.StringVar(&flags.cfg.ServiceCIDR, "service-cluster-ip-range", server.DefaultServiceClusterIPRange, "cluster IP range of the cluster (the server's --service-cluster-ip-range)")
+	f.BoolVar(&cleanup, "cleanup", false, "remove the Service proxy's nftables and iptables rules, then exit")
 	flags.add(f)
 	return cmd
+}
+
+// defaultClusterDNS is the kube-dns Service IP of the default service
+// range: its 10th address.
+func defaultClusterDNS() string {
+	ip, err := dns.ServiceIPFromRange(server.DefaultServiceClusterIPRange)
+	if err != nil {
+		panic(err) // the default range is valid
+	}
+	return ip
 }

@@ -1,8 +1,13 @@
 package cli
 
 import (
+	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -16,6 +21,7 @@ import (
 	"github.com/nauta/nauta/internal/controller/nodelifecycle"
 	"github.com/nauta/nauta/internal/controller/podgc"
 	"github.com/nauta/nauta/internal/controller/servicelb"
+	"github.com/nauta/nauta/internal/dns"
 	"github.com/nauta/nauta/internal/procmem"
 	"github.com/nauta/nauta/internal/scheduler"
 	"github.com/nauta/nauta/internal/server"
@@ -26,6 +32,9 @@ func newServerCommand() *cobra.Command {
 		cfg              server.Config
 		node             agentFlags
 		disableServiceLB bool
+		disableDNS       bool
+		dnsPort          int
+		srv              *server.Server
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -50,7 +59,13 @@ func newServerCommand() *cobra.Command {
 			if !cfg.DisableAgent || node.simulateNodes > 0 {
 				cfg.Controllers = append(cfg.Controllers, inProcessAgent(&cfg, &node))
 			}
-			srv, err := server.New(cfg)
+			if !disableDNS {
+				// The closure runs once the server started: srv is set,
+				// and its Config has the defaulted advertise address.
+				cfg.Controllers = append(cfg.Controllers, clusterDNS(func() server.Config { return srv.Config() }, &node, dnsPort))
+			}
+			var err error
+			srv, err = server.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -65,6 +80,10 @@ func newServerCommand() *cobra.Command {
 		},
 	}
 	addServerFlags(cmd.Flags(), &cfg)
+	cmd.Flags().BoolVar(&disableDNS, "disable-cluster-dns", false,
+		"do not run the cluster DNS server in this process (kube-system/kube-dns is then yours to provide)")
+	cmd.Flags().IntVar(&dnsPort, "cluster-dns-port", dns.DefaultPort,
+		"port the cluster DNS server listens on at the advertise address (0 picks a free one); the kube-dns Service forwards port 53 to it")
 	cmd.Flags().BoolVar(&disableServiceLB, "disable-service-lb", false,
 		"do not publish node addresses for LoadBalancer services (bring your own load balancer)")
 	node.add(cmd.Flags())
@@ -82,7 +101,55 @@ func inProcessAgent(cfg *server.Config, node *agentFlags) server.Controller {
 			}
 			node.cfg.NodeLabels["node-role.kubernetes.io/control-plane"] = "true"
 			node.cfg.ClusterDomain = cfg.ClusterDomain
+			node.cfg.ClusterCIDR = cfg.ClusterCIDR
+			node.cfg.ServiceCIDR = cfg.ServiceClusterIPRange
+			dnsIP, err := dns.ServiceIPFromRange(cfg.ServiceClusterIPRange)
+			if err != nil {
+				return nil, err
+			}
+			node.cfg.ClusterDNS = []string{dnsIP}
 			return node.runnable(loopback, filepath.Join(cfg.DataDir, "agent"), cfg.Logger)
+		},
+	}
+}
+
+// clusterDNS runs the cluster DNS server on this server's advertise
+// address and publishes it as the kube-system/kube-dns Service at the 10th
+// address of the service range.
+func clusterDNS(serverConfig func() server.Config, node *agentFlags, port int) server.Controller {
+	return server.Controller{
+		Name: "dns",
+		New: func(loopback *rest.Config) (server.Runnable, error) {
+			cfg := serverConfig()
+			dnsIP, err := dns.ServiceIPFromRange(cfg.ServiceClusterIPRange)
+			if err != nil {
+				return nil, err
+			}
+			nodeName := node.cfg.NodeName
+			if nodeName == "" {
+				if nodeName, err = os.Hostname(); err != nil {
+					return nil, fmt.Errorf("dns: %w", err)
+				}
+				nodeName = strings.ToLower(nodeName)
+			}
+			s, err := dns.New(dns.Config{
+				RESTConfig:    loopback,
+				ClusterDomain: cfg.ClusterDomain,
+				ListenAddrs:   []string{net.JoinHostPort(cfg.AdvertiseAddress, strconv.Itoa(port))},
+				ReverseCIDRs:  []string{cfg.ServiceClusterIPRange, cfg.ClusterCIDR},
+				ServiceIP:     dnsIP,
+				Publish: &dns.PublishConfig{
+					ServiceIP: dnsIP,
+					NodeName:  nodeName,
+					Address:   cfg.AdvertiseAddress,
+				},
+				Logger:     cfg.Logger.With("component", "dns"),
+				Registerer: cfg.Metrics,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return server.RunnableFunc(s.Run), nil
 		},
 	}
 }

@@ -101,6 +101,9 @@ func startServer(bin, dir string, extra ...string) (*cluster, error) {
 		"--data-dir", c.dataDir,
 		"--bind-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(port),
+		// Several test clusters (and a developer's own) may run on this
+		// host at once: each DNS server takes a free port.
+		"--cluster-dns-port", "0",
 	}
 	c.cmd = exec.Command(bin, append(args, extra...)...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
