@@ -100,6 +100,14 @@ spec:
 ---
 apiVersion: v1
 kind: Service
+metadata: {name: web-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{name: http, port: 8081, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
 metadata: {name: web-headless}
 spec:
   clusterIP: None
@@ -260,6 +268,28 @@ func TestServices(t *testing.T) {
 		if got, err := fetch("client", net.JoinHostPort(nodeIP, nodePort)); err != nil || !strings.HasPrefix(got, "web-") {
 			t.Fatalf("node port from a pod: %q %v", got, err)
 		}
+	})
+
+	t.Run("load balancer", func(t *testing.T) {
+		var ingress string
+		eventually(t, 30*time.Second, func() error {
+			ingress = k("get", "service", "web-lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+			if net.ParseIP(ingress) == nil {
+				return fmt.Errorf("web-lb has no ingress address yet (%q)", ingress)
+			}
+			return nil
+		})
+		eventually(t, 30*time.Second, func() error {
+			resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + net.JoinHostPort(ingress, "8081") + "/")
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("load balancer address: %s", resp.Status)
+			}
+			return nil
+		})
 	})
 
 	t.Run("load spreads over endpoints", func(t *testing.T) {
