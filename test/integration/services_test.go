@@ -109,6 +109,25 @@ func TestServiceAddresses(t *testing.T) {
 		}
 	})
 
+	t.Run("dry run", func(t *testing.T) {
+		got, err := svcs.Create(ctx, newService("dry", corev1.ServiceTypeNodePort, "", 0),
+			metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Spec.ClusterIP == "" || got.Spec.Ports[0].NodePort == 0 {
+			t.Fatalf("dry-run create shows no allocation: %+v", got.Spec)
+		}
+		// Nothing was reserved: the same values can be asked for for real.
+		if _, err := svcs.Create(ctx, newService("real", corev1.ServiceTypeNodePort, got.Spec.ClusterIP, got.Spec.Ports[0].NodePort),
+			metav1.CreateOptions{}); err != nil {
+			t.Fatalf("values shown by a dry run were reserved: %v", err)
+		}
+		if err := svcs.Delete(ctx, "real", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("node port", func(t *testing.T) {
 		got, err := svcs.Create(ctx, newService("np", corev1.ServiceTypeNodePort, "", 0), metav1.CreateOptions{})
 		if err != nil {

@@ -73,6 +73,11 @@ func (h *Handler) createStored(ctx context.Context, s *scope, obj runtime.Object
 			if err == nil {
 				err = storage.NewError(storage.ErrKeyExists, key, 0, "")
 			} else if errors.Is(err, storage.ErrKeyNotFound) {
+				if dr, ok := s.ep.store.(dryRunCreator); ok {
+					if err := dr.DryRunCreate(ctx, cur); err != nil {
+						return nil, err
+					}
+				}
 				return cur, nil
 			}
 		} else {
@@ -90,6 +95,12 @@ func (h *Handler) createStored(ctx context.Context, s *scope, obj runtime.Object
 		}
 		return nil, responsewriters.InterpretStorageError(err, s.ep.gr, cm.GetName())
 	}
+}
+
+// dryRunCreator is storage that assigns values on create (service cluster
+// IPs and node ports): a dry run shows them without reserving them.
+type dryRunCreator interface {
+	DryRunCreate(ctx context.Context, obj runtime.Object) error
 }
 
 // prepareCreate resets client-owned-by-server metadata, runs

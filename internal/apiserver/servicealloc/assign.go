@@ -22,6 +22,17 @@ var serviceKind = schema.GroupKind{Kind: "Service"}
 // svc fails) and what old held that svc no longer does (to free once the
 // write succeeded).
 func (a *Allocator) assign(ctx context.Context, svc, old *corev1.Service) (added, dropped claims, err error) {
+	return a.assignMode(ctx, svc, old, false)
+}
+
+// assignMode is assign; with dryRun it fills svc in from the current
+// bitmaps without reserving anything.
+func (a *Allocator) assignMode(ctx context.Context, svc, old *corev1.Service, dryRun bool) (added, dropped claims, err error) {
+	apply := a.ipBM.apply
+	applyPorts := a.ptBM.apply
+	if dryRun {
+		apply, applyPorts = a.ipBM.try, a.ptBM.try
+	}
 	oldClaims := a.claimsOf(old)
 	var errs field.ErrorList
 	if old == nil || !slices.Equal(old.Spec.IPFamilies, svc.Spec.IPFamilies) ||
@@ -115,7 +126,7 @@ func (a *Allocator) assign(ctx context.Context, svc, old *corev1.Service) (added
 	if needIP {
 		fresh = 1
 	}
-	pickedIPs, err := a.ipBM.apply(ctx, change{reserve: ipReserve, fresh: fresh})
+	pickedIPs, err := apply(ctx, change{reserve: ipReserve, fresh: fresh})
 	if err != nil {
 		return claims{}, claims{}, a.ipError(svc, err, ipIndex)
 	}
@@ -124,9 +135,11 @@ func (a *Allocator) assign(ctx context.Context, svc, old *corev1.Service) (added
 	if needHealth {
 		nFresh++
 	}
-	pickedPorts, err := a.ptBM.apply(ctx, change{reserve: portReserve, fresh: nFresh})
+	pickedPorts, err := applyPorts(ctx, change{reserve: portReserve, fresh: nFresh})
 	if err != nil {
-		a.release(ctx, added)
+		if !dryRun {
+			a.release(ctx, added)
+		}
 		return claims{}, claims{}, a.portError(svc, err, portIndex)
 	}
 	added.ports = append(append(added.ports, portReserve...), pickedPorts...)

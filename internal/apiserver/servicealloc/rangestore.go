@@ -42,11 +42,21 @@ func (c change) empty() bool { return len(c.reserve) == 0 && c.fresh == 0 && len
 
 // apply runs c and returns the fresh offsets picked.
 func (r *rangeStore) apply(ctx context.Context, c change) ([]int, error) {
+	return r.run(ctx, c, false)
+}
+
+// try runs c on the current bitmap without storing the result: what a dry
+// run would get.
+func (r *rangeStore) try(ctx context.Context, c change) ([]int, error) {
+	return r.run(ctx, c, true)
+}
+
+func (r *rangeStore) run(ctx context.Context, c change, dryRun bool) ([]int, error) {
 	if c.empty() {
 		return nil, nil
 	}
 	var picked []int
-	err := r.update(ctx, func(bm bitmap) error {
+	mutate := func(bm bitmap) error {
 		picked = picked[:0]
 		for _, o := range c.release {
 			bm.clear(o)
@@ -66,8 +76,15 @@ func (r *rangeStore) apply(ctx context.Context, c change) ([]int, error) {
 			picked = append(picked, o)
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if dryRun {
+		bm, err := r.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return picked, mutate(bm)
+	}
+	if err := r.update(ctx, mutate); err != nil {
 		return nil, err
 	}
 	return picked, nil

@@ -353,3 +353,28 @@ func TestRanges(t *testing.T) {
 		}
 	}
 }
+
+func TestDryRunCreate(t *testing.T) {
+	f := newFixture(t, "10.43.0.0/16", "30000-32767")
+	f.mustCreate(t, service("taken", corev1.ServiceTypeNodePort, func(s *corev1.Service) {
+		s.Spec.ClusterIP = "10.43.0.20"
+		s.Spec.Ports[0].NodePort = 30500
+	}))
+	dr := f.svcs.(interface {
+		DryRunCreate(context.Context, runtime.Object) error
+	})
+	svc := service("dry", corev1.ServiceTypeNodePort)
+	if err := dr.DryRunCreate(context.Background(), svc); err != nil {
+		t.Fatal(err)
+	}
+	if svc.Spec.ClusterIP == "" || svc.Spec.Ports[0].NodePort == 0 {
+		t.Fatalf("dry run filled nothing in: %+v", svc.Spec)
+	}
+	if f.held(t, f.alloc.ipBM) != 1 || f.held(t, f.alloc.ptBM) != 1 {
+		t.Fatal("a dry run reserved values")
+	}
+	err := dr.DryRunCreate(context.Background(), service("dry2", corev1.ServiceTypeNodePort, func(s *corev1.Service) {
+		s.Spec.Ports[0].NodePort = 30500
+	}))
+	wantInvalid(t, err, "provided port is already allocated")
+}

@@ -89,3 +89,15 @@ func (s *servicesStore) Delete(ctx context.Context, key string, out runtime.Obje
 	}
 	return nil
 }
+
+// DryRunCreate fills in the cluster IP and node ports a create of obj
+// would get, and reports the conflicts it would meet, without reserving
+// anything (kubectl create --dry-run=server).
+func (s *servicesStore) DryRunCreate(ctx context.Context, obj runtime.Object) error {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return fmt.Errorf("servicealloc: dry-run create of %T", obj)
+	}
+	_, _, err := s.alloc.assignMode(ctx, svc, nil, true)
+	return err
+}
