@@ -3,5 +3,5 @@
 // latency at several concurrencies, watch-event delivery to many watchers)
 // and `nauta bench scheduling` (Deployments of thousands of pods onto
 // simulated nodes: bind rate, create→bound latency, time to Running, server
-// RSS). docs/benchmarks.md records the numbers.
+// RSS and CPU time per bound pod, optionally a CPU profile of the server). docs/benchmarks.md records the numbers.
 package bench

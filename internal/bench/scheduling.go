@@ -33,6 +33,15 @@ type SchedulingConfig struct {
 	// Progress, when set, gets a line every ProgressEvery (default 10s).
 	Progress      io.Writer
 	ProgressEvery time.Duration
+	// IdleSample, when > 0, is how long the server's CPU use is sampled
+	// after the nodes are Ready and before the load, to tell the cost of
+	// the idle cluster (heartbeats) from that of the pods.
+	IdleSample time.Duration
+	// CPUProfile, when set, is where a CPU profile of the server (its
+	// /debug/pprof/profile) taken over the first CPUProfileDuration
+	// (default 30s) of the load is written.
+	CPUProfile         string
+	CPUProfileDuration time.Duration
 }
 
 // SchedulingReport is the outcome of RunScheduling.
@@ -48,10 +57,55 @@ type SchedulingReport struct {
 	// BindElapsed runs from the first Deployment create to the last bind,
 	// RunningElapsed to the last pod seen Running.
 	BindElapsed, RunningElapsed time.Duration
-	P50, P99                    time.Duration // pod seen → bound
-	TimedOut                    bool
-	ServerEndRSSKiB             int64
-	ServerPeakRSSKiB            int64
+	// FirstBound runs from the first Deployment create to the first bind.
+	FirstBound       time.Duration
+	P50, P99         time.Duration // pod seen → bound
+	TimedOut         bool
+	ServerEndRSSKiB  int64
+	ServerPeakRSSKiB int64
+	// ServerCPU is the CPU time (user + system) the server process used
+	// from the first create until every pod was bound and Running (0
+	// without ServerPID). On a shared machine it is a steadier measure
+	// than wall-clock rates.
+	ServerCPU time.Duration
+	// IdleCores is the server's CPU use before the load, in cores.
+	IdleCores float64
+	// LoadAverage is the machine's 1-minute load average at the start.
+	LoadAverage string
+}
+
+// loadElapsed is how long the load ran: until the last pod was bound or
+// seen Running, whichever came later.
+func (r *SchedulingReport) loadElapsed() time.Duration {
+	return max(r.RunningElapsed, r.BindElapsed)
+}
+
+// CPUPerPodAboveIdle is CPUPerPod without what the idle cluster would
+// have used over the same time.
+func (r *SchedulingReport) CPUPerPodAboveIdle() time.Duration {
+	if r.Bound == 0 {
+		return 0
+	}
+	idle := time.Duration(r.IdleCores * float64(r.loadElapsed()))
+	return max(r.ServerCPU-idle, 0) / time.Duration(r.Bound)
+}
+
+// SteadyBindRate is pods bound per second between the first and the last
+// bind: the scheduler's rate without the wait for the first pods.
+func (r *SchedulingReport) SteadyBindRate() float64 {
+	d := r.BindElapsed - r.FirstBound
+	if d <= 0 {
+		return 0
+	}
+	return float64(r.Bound) / d.Seconds()
+}
+
+// CPUPerPod is the server's CPU time per bound pod.
+func (r *SchedulingReport) CPUPerPod() time.Duration {
+	if r.Bound == 0 {
+		return 0
+	}
+	return r.ServerCPU / time.Duration(r.Bound)
 }
 
 // BindRate is pods bound per second over the whole run.
@@ -85,8 +139,19 @@ func (r *SchedulingReport) Write(w io.Writer) {
 		r.Nodes, variant, r.Workload.Deployments, r.Workload.Replicas, r.Bound, r.Workload.Pods(),
 		r.BindRate(), ms(r.P50), ms(r.P99), secs(r.BindElapsed), secs(r.RunningElapsed),
 		rss(r.ServerPeakRSSKiB), rss(r.ServerEndRSSKiB))
-	fmt.Fprintf(w, "\nnodes Ready after %s; Deployments created in %s; pods Running: %d\n",
-		secs(r.NodesReadyIn), secs(r.CreateElapsed), r.Running)
+	fmt.Fprintf(w, "\nnodes Ready after %s; Deployments created in %s; pods Running: %d; first bind after %s (then %.0f pods/s)\n",
+		secs(r.NodesReadyIn), secs(r.CreateElapsed), r.Running, secs(r.FirstBound), r.SteadyBindRate())
+	if r.ServerCPU > 0 {
+		fmt.Fprintf(w, "server CPU %.1f s for the load: %.2f ms per bound pod (%.2f cores on average)\n",
+			r.ServerCPU.Seconds(), float64(r.CPUPerPod().Microseconds())/1000, r.ServerCPU.Seconds()/r.loadElapsed().Seconds())
+		if r.IdleCores > 0 {
+			fmt.Fprintf(w, "idle server before the load: %.2f cores; above idle %.2f ms per bound pod\n",
+				r.IdleCores, float64(r.CPUPerPodAboveIdle().Microseconds())/1000)
+		}
+	}
+	if r.LoadAverage != "" {
+		fmt.Fprintf(w, "load average at the start: %s\n", r.LoadAverage)
+	}
 	if r.TimedOut {
 		fmt.Fprintln(w, "TIMED OUT before every pod was bound and Running")
 	}
@@ -113,7 +178,7 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	report := &SchedulingReport{Nodes: cfg.Nodes, Workload: cfg.Workload}
+	report := &SchedulingReport{Nodes: cfg.Nodes, Workload: cfg.Workload, LoadAverage: loadAverage()}
 	var peak atomic.Int64
 	samplerCtx, stopSampler := context.WithCancel(ctx)
 	defer stopSampler()
@@ -126,19 +191,40 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 		return nil, err
 	}
 	report.NodesReadyIn = time.Since(start)
-
-	ns := "bench-sched-" + strconv.FormatInt(time.Now().UnixNano()%1e8, 36)
-	if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("create namespace %s: %w", ns, err)
+	if cfg.ServerPID > 0 && cfg.IdleSample > 0 {
+		// What the idle cluster costs (node heartbeats): subtracted to
+		// get the cost of the pods.
+		c0, err0 := procCPU(cfg.ServerPID)
+		t0 := time.Now()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(cfg.IdleSample):
+		}
+		if c1, err1 := procCPU(cfg.ServerPID); err0 == nil && err1 == nil {
+			report.IdleCores = (c1 - c0).Seconds() / time.Since(t0).Seconds()
+		}
 	}
+
+	run := "bench-sched-" + strconv.FormatInt(time.Now().UnixNano()%1e8, 36)
+	namespaces := cfg.NamespaceNames(run)
 	defer func() {
-		_ = client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+		for _, ns := range namespaces {
+			_ = client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+		}
 	}()
+	for _, ns := range namespaces {
+		if _, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("create namespace %s: %w", ns, err)
+		}
+	}
+	// One watch over every namespace of the run, by the run's label.
+	selector := RunLabel + "=" + run
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	tracker := newPodTracker()
-	w, err := client.CoreV1().Pods(ns).Watch(runCtx, metav1.ListOptions{})
+	w, err := client.CoreV1().Pods(metav1.NamespaceAll).Watch(runCtx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return nil, fmt.Errorf("watch pods: %w", err)
 	}
@@ -146,7 +232,7 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 	want := cfg.Pods()
 	var progressMu sync.Mutex
 	finished := make(chan struct{})
-	go func() { watchDone <- followPods(runCtx, client, ns, w, tracker, &progressMu, want) }()
+	go func() { watchDone <- followPods(runCtx, client, selector, w, tracker, &progressMu, want) }()
 	if cfg.Progress != nil {
 		every := cfg.ProgressEvery
 		if every <= 0 {
@@ -174,14 +260,33 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 		}()
 	}
 
+	var cpuStart time.Duration
+	if cfg.ServerPID > 0 {
+		cpuStart, _ = procCPU(cfg.ServerPID)
+	}
+	profileDone := make(chan error, 1)
+	if cfg.CPUProfile != "" {
+		d := cfg.CPUProfileDuration
+		if d <= 0 {
+			d = 30 * time.Second
+		}
+		go func() { profileDone <- fetchCPUProfile(runCtx, client, d, cfg.CPUProfile) }()
+	} else {
+		profileDone <- nil
+	}
 	loadStart := time.Now()
-	if err := createDeployments(runCtx, client, ns, cfg.Workload, cfg.Creators); err != nil {
+	if err := createDeployments(runCtx, client, run, namespaces, cfg.Workload, cfg.Creators); err != nil {
 		return nil, err
 	}
 	report.CreateElapsed = time.Since(loadStart)
 
 	werr := <-watchDone
 	close(finished)
+	if cfg.ServerPID > 0 {
+		if cpuEnd, err := procCPU(cfg.ServerPID); err == nil && cpuStart > 0 {
+			report.ServerCPU = cpuEnd - cpuStart
+		}
+	}
 	if errors.Is(werr, context.DeadlineExceeded) && ctx.Err() == nil {
 		report.TimedOut = true
 	} else if werr != nil {
@@ -190,6 +295,7 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 	report.Pods, report.Bound, report.Running = len(tracker.pods), tracker.bound, tracker.running
 	if !tracker.lastBound.IsZero() {
 		report.BindElapsed = tracker.lastBound.Sub(loadStart)
+		report.FirstBound = tracker.firstBound.Sub(loadStart)
 	}
 	if !tracker.lastRunning.IsZero() {
 		report.RunningElapsed = tracker.lastRunning.Sub(loadStart)
@@ -203,6 +309,9 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 		if p := peak.Load(); p > report.ServerPeakRSSKiB {
 			report.ServerPeakRSSKiB = p
 		}
+	}
+	if err := <-profileDone; err != nil && cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "warning: %v\n", err)
 	}
 	return report, nil
 }
@@ -252,7 +361,7 @@ func waitReadyNodes(ctx context.Context, client kubernetes.Interface, want int, 
 	}
 }
 
-func createDeployments(ctx context.Context, client kubernetes.Interface, ns string, w Workload, creators int) error {
+func createDeployments(ctx context.Context, client kubernetes.Interface, run string, namespaces []string, w Workload, creators int) error {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -262,7 +371,9 @@ func createDeployments(ctx context.Context, client kubernetes.Interface, ns stri
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				_, err := client.AppsV1().Deployments(ns).Create(ctx, w.Deployment(i), metav1.CreateOptions{})
+				d := w.Deployment(i)
+				d.Spec.Template.Labels[RunLabel] = run
+				_, err := client.AppsV1().Deployments(namespaces[i%len(namespaces)]).Create(ctx, d, metav1.CreateOptions{})
 				if err != nil && !apierrors.IsAlreadyExists(err) {
 					mu.Lock()
 					if firstErr == nil {
@@ -287,7 +398,7 @@ func createDeployments(ctx context.Context, client kubernetes.Interface, ns stri
 // followPods feeds pod events to tracker until want pods are bound and
 // Running, re-opening the watch from the last seen resourceVersion when the
 // server closes it.
-func followPods(ctx context.Context, client kubernetes.Interface, ns string, w watch.Interface, tracker *podTracker, mu *sync.Mutex, want int) error {
+func followPods(ctx context.Context, client kubernetes.Interface, selector string, w watch.Interface, tracker *podTracker, mu *sync.Mutex, want int) error {
 	rv := ""
 	for {
 		for ev := range w.ResultChan() {
@@ -316,7 +427,7 @@ func followPods(ctx context.Context, client kubernetes.Interface, ns string, w w
 			return err
 		}
 		var err error
-		w, err = client.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
+		w, err = client.CoreV1().Pods(metav1.NamespaceAll).Watch(ctx, metav1.ListOptions{ResourceVersion: rv, LabelSelector: selector})
 		if err != nil {
 			return fmt.Errorf("re-watch pods: %w", err)
 		}

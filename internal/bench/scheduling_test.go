@@ -115,3 +115,66 @@ func TestSchedulingReportWrite(t *testing.T) {
 		}
 	}
 }
+
+func TestParseProcStatCPU(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want time.Duration
+	}{
+		{"plain", "31175 (nauta) S 31167 31167 1 0 -1 4194560 100 0 0 0 2091 231 0 0 20 0 40 0 1 2 3", 23220 * time.Millisecond},
+		{"spaces and parens in the name", "7 (a (b) c) R 1 1 1 0 -1 0 0 0 0 0 150 50 0 0 20 0 1 0 1 2 3", 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseProcStatCPU([]byte(tt.line))
+			if err != nil || got != tt.want {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := parseProcStatCPU([]byte("1 (x) S 1 2")); err == nil {
+		t.Error("short line: no error")
+	}
+}
+
+func TestSchedulingReportCPU(t *testing.T) {
+	r := &SchedulingReport{Bound: 1000, BindElapsed: 10 * time.Second, RunningElapsed: 12 * time.Second,
+		ServerCPU: 30 * time.Second, IdleCores: 0.5, FirstBound: 2 * time.Second}
+	if got := r.CPUPerPod(); got != 30*time.Millisecond {
+		t.Errorf("CPUPerPod = %v", got)
+	}
+	// 12 s of load at 0.5 idle cores is 6 s of the 30.
+	if got := r.CPUPerPodAboveIdle(); got != 24*time.Millisecond {
+		t.Errorf("CPUPerPodAboveIdle = %v", got)
+	}
+	if got := r.SteadyBindRate(); got != 125 {
+		t.Errorf("SteadyBindRate = %v", got)
+	}
+	var out bytes.Buffer
+	r.Write(&out)
+	for _, want := range []string{"30.00 ms per bound pod", "above idle 24.00 ms per bound pod", "then 125 pods/s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestWorkloadNamespaces(t *testing.T) {
+	if got := (Workload{}).NamespaceNames("run"); len(got) != 1 || got[0] != "run" {
+		t.Errorf("one namespace: %v", got)
+	}
+	got := Workload{Namespaces: 3}.NamespaceNames("run")
+	if strings.Join(got, " ") != "run-0 run-1 run-2" {
+		t.Errorf("three namespaces: %v", got)
+	}
+	// Pods of the same name in two namespaces are two pods.
+	tr := newPodTracker()
+	now := time.Now()
+	for _, ns := range []string{"run-0", "run-1"} {
+		tr.observe(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "p"}, Spec: corev1.PodSpec{NodeName: "n"}}, now)
+	}
+	if len(tr.pods) != 2 || tr.bound != 2 {
+		t.Errorf("tracked %d pods, %d bound", len(tr.pods), tr.bound)
+	}
+}

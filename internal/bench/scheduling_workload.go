@@ -12,10 +12,32 @@ import (
 
 // Workload says what the scheduling bench creates.
 type Workload struct {
-	Deployments  int
-	Replicas     int
+	Deployments int
+	Replicas    int
+	// Namespaces the Deployments are spread over (round robin; at least
+	// 1). Upstream's controllers find a ReplicaSet's pods through an index,
+	// but a controller that lists its namespace per sync slows down with
+	// the pods there; several namespaces measure the scheduler without
+	// that.
+	Namespaces   int
 	AntiAffinity bool // preferred pod anti-affinity on kubernetes.io/hostname
 	Spread       bool // topology spread over zones, maxSkew 1, DoNotSchedule
+}
+
+// RunLabel marks the pods of one bench run (its value names the run).
+const RunLabel = "bench-run"
+
+// NamespaceNames names the workload's namespaces: run itself when there
+// is one, run-0 ... run-(N-1) otherwise.
+func (w Workload) NamespaceNames(run string) []string {
+	if w.Namespaces <= 1 {
+		return []string{run}
+	}
+	out := make([]string, w.Namespaces)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%d", run, i)
+	}
+	return out
 }
 
 // Pods is how many pods the workload asks for.
@@ -89,10 +111,11 @@ func newPodTracker() *podTracker { return &podTracker{pods: map[string]*podTimes
 // observe records pod's state as seen at now: the first sighting, the first
 // time spec.nodeName is set and the first time its phase is Running.
 func (t *podTracker) observe(pod *corev1.Pod, now time.Time) {
-	p := t.pods[pod.Name]
+	key := pod.Namespace + "/" + pod.Name
+	p := t.pods[key]
 	if p == nil {
 		p = &podTimes{seen: now}
-		t.pods[pod.Name] = p
+		t.pods[key] = p
 	}
 	if pod.Spec.NodeName != "" && p.bound.IsZero() {
 		p.bound = now

@@ -81,10 +81,14 @@ that process, so its RSS includes them.`,
 	f.StringVar(&podCIDR, "cluster-cidr", "100.64.0.0/10", "--cluster-cidr of the private server: room for every simulated node's /24")
 	f.IntVar(&cfg.Deployments, "deployments", 100, "Deployments to create")
 	f.IntVar(&cfg.Replicas, "replicas", 100, "replicas of each Deployment")
+	f.IntVar(&cfg.Namespaces, "namespaces", 1, "namespaces to spread the Deployments over")
 	f.BoolVar(&cfg.AntiAffinity, "anti-affinity", false, "give pods a preferred pod anti-affinity on kubernetes.io/hostname")
 	f.BoolVar(&cfg.Spread, "spread", false, "give pods a zone topology spread constraint (maxSkew 1, DoNotSchedule)")
 	f.IntVar(&cfg.Creators, "creators", 16, "concurrent clients creating the Deployments")
 	f.DurationVar(&cfg.NodeWait, "node-wait", 10*time.Minute, "how long to wait for the nodes to be Ready")
+	f.DurationVar(&cfg.IdleSample, "idle-sample", 10*time.Second, "measure the server's idle CPU use for this long before the load (0: skip)")
+	f.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a CPU profile of the server, taken during the load, to this file")
+	f.DurationVar(&cfg.CPUProfileDuration, "cpu-profile-duration", 30*time.Second, "how long the --cpu-profile covers, from the first create")
 	f.DurationVar(&cfg.Timeout, "timeout", 30*time.Minute, "how long to wait for every pod to be bound and Running")
 	return cmd
 }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sync"
+	"sync/atomic"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -13,6 +14,10 @@ type nominator struct {
 	mu     sync.RWMutex
 	byNode map[string]map[types.UID]*v1.Pod
 	nodeOf map[types.UID]string
+	// count is len(nodeOf), read without the lock: pods is called for
+	// every node of every cycle from the filter goroutines, and there is
+	// almost never a nomination.
+	count atomic.Int64
 }
 
 func newNominator() *nominator {
@@ -30,6 +35,7 @@ func (n *nominator) set(pod *v1.Pod, node string) {
 		}
 		delete(n.nodeOf, pod.UID)
 	}
+	defer func() { n.count.Store(int64(len(n.nodeOf))) }()
 	if node == "" {
 		return
 	}
@@ -54,6 +60,9 @@ func (n *nominator) update(pod *v1.Pod) {
 
 // pods returns the pods nominated to node.
 func (n *nominator) pods(node string) []*v1.Pod {
+	if n.count.Load() == 0 {
+		return nil
+	}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	m := n.byNode[node]

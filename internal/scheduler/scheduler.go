@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/client-go/informers"
@@ -64,6 +66,11 @@ type Config struct {
 	PodMaxBackoff                     time.Duration
 	PodMaxInUnschedulablePodsDuration time.Duration
 	Logger                            *slog.Logger
+	// Registry adds out-of-tree plugins to the in-tree ones (same name:
+	// replaces it); Plugins is the profile, plugins.DefaultProfile() when
+	// empty.
+	Registry framework.Registry
+	Plugins  []framework.PluginConfig
 	// Registerer receives the scheduler_* metrics (nil: not exported).
 	Registerer prometheus.Registerer
 }
@@ -116,6 +123,13 @@ func New(cfg Config) (*Scheduler, error) {
 	if rc.UserAgent == "" {
 		rc.UserAgent = "nauta-scheduler"
 	}
+	// Protobuf, as upstream's kube-scheduler: decoding every pod and node
+	// of the informers (and encoding bindings and events) costs a
+	// fraction of JSON on both ends.
+	if rc.ContentType == "" {
+		rc.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+		rc.ContentType = "application/vnd.kubernetes.protobuf"
+	}
 	if rc.RateLimiter == nil && rc.QPS >= 0 && rc.QPS < DefaultClientQPS {
 		rc.QPS = DefaultClientQPS
 	}
@@ -158,14 +172,20 @@ func (s *Scheduler) run(ctx context.Context) error {
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, s.cfg.SchedulerName)
 
-	fw, err := framework.New(s.cfg.SchedulerName, plugins.NewRegistry(), plugins.DefaultProfile(), s.client)
+	registry := plugins.NewRegistry()
+	maps.Copy(registry, s.cfg.Registry)
+	profile := s.cfg.Plugins
+	if len(profile) == 0 {
+		profile = plugins.DefaultProfile()
+	}
+	fw, err := framework.New(s.cfg.SchedulerName, registry, profile, s.client)
 	if err != nil {
 		return fmt.Errorf("scheduler: framework: %w", err)
 	}
 	fw.SetEventRecorder(recorder)
 	fw.PercentageOfNodesToScore = s.cfg.PercentageOfNodesToScore
 
-	factory := informers.NewSharedInformerFactory(s.client, 0)
+	factory := informers.NewSharedInformerFactoryWithOptions(s.client, 0, informers.WithTransform(trimObject))
 	st := &state{
 		s:         s,
 		fw:        fw,
@@ -210,6 +230,36 @@ func (s *Scheduler) run(ctx context.Context) error {
 	st.binding.Wait()
 	wg.Wait()
 	return nil
+}
+
+// trimObject keeps the informer caches small (100,000 pods): it drops
+// what the scheduler never reads. Upstream drops managedFields; Nauta also
+// drops, from pods, the kubectl last-applied annotation, the containers'
+// environment, commands, mounts and probes, and the container statuses.
+// The scheduler only patches pods, so nothing it drops is written back.
+func trimObject(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil && m.GetManagedFields() != nil {
+		m.SetManagedFields(nil)
+	}
+	pod, ok := obj.(*v1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	delete(pod.Annotations, v1.LastAppliedConfigAnnotation)
+	trim := func(c *v1.Container) {
+		c.Env, c.EnvFrom, c.Command, c.Args, c.WorkingDir = nil, nil, nil, nil, ""
+		c.VolumeMounts, c.VolumeDevices = nil, nil
+		c.LivenessProbe, c.ReadinessProbe, c.StartupProbe, c.Lifecycle = nil, nil, nil, nil
+	}
+	for i := range pod.Spec.InitContainers {
+		trim(&pod.Spec.InitContainers[i])
+	}
+	for i := range pod.Spec.Containers {
+		trim(&pod.Spec.Containers[i])
+	}
+	pod.Spec.EphemeralContainers = nil
+	pod.Status.ContainerStatuses, pod.Status.InitContainerStatuses, pod.Status.EphemeralContainerStatuses = nil, nil, nil
+	return pod, nil
 }
 
 // state is one term's scheduling state.

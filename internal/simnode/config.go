@@ -17,8 +17,15 @@ const (
 	DefaultHeartbeatInterval = 10 * time.Second
 	DefaultStatusInterval    = 5 * time.Minute
 	DefaultWorkers           = 16
-	DefaultQPS               = 500
-	DefaultBurst             = 1000
+	// DefaultPodWorkers is larger: each worker waits on one status write,
+	// and under load a write waits for etcd's apply loop, so the number
+	// in flight bounds how fast pods turn Running.
+	DefaultPodWorkers = 64
+	// DefaultQPS and DefaultBurst limit each of the two clients (pods;
+	// leases and node status). The pod client must keep up with a
+	// scheduler binding 1,000 pods/s.
+	DefaultQPS   = 2000
+	DefaultBurst = 4000
 )
 
 // LabelType is the label every simulated node carries (value "simulated").
@@ -50,9 +57,12 @@ type Config struct {
 	// StatusInterval is how often the node status (conditions' heartbeat
 	// times) is re-posted, like the kubelet's nodeStatusReportFrequency.
 	StatusInterval time.Duration
-	// Workers is the size of the pool that patches pod status and renews
-	// leases.
+	// Workers is how many nodes register at once; half of it (at least 4)
+	// renew leases and post node status.
 	Workers int
+	// PodWorkers is how many pods are marked Running (or finish their
+	// deletion) at once.
+	PodWorkers int
 	// QPS and Burst of the client.
 	QPS   float32
 	Burst int
@@ -97,6 +107,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+	}
+	if cfg.PodWorkers <= 0 {
+		cfg.PodWorkers = DefaultPodWorkers
 	}
 	if cfg.QPS <= 0 {
 		cfg.QPS = DefaultQPS

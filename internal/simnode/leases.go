@@ -39,7 +39,7 @@ func newLease(cfg Config, node *v1.Node, now time.Time) *coordinationv1.Lease {
 
 // ensureLease creates the node's lease or takes over the existing one.
 func (r *Runner) ensureLease(ctx context.Context, node *v1.Node) (*coordinationv1.Lease, error) {
-	leases := r.client.CoordinationV1().Leases(v1.NamespaceNodeLease)
+	leases := r.heartbeatClient.CoordinationV1().Leases(v1.NamespaceNodeLease)
 	want := newLease(r.cfg, node, time.Now())
 	got, err := leases.Create(ctx, want, metav1.CreateOptions{})
 	if err == nil {
@@ -64,7 +64,7 @@ func (r *Runner) ensureLease(ctx context.Context, node *v1.Node) (*coordinationv
 // renewLease bumps renewTime on the last lease we stored; on a conflict or
 // a missing lease it re-reads or re-creates it.
 func (r *Runner) renewLease(ctx context.Context, st *nodeState) error {
-	leases := r.client.CoordinationV1().Leases(v1.NamespaceNodeLease)
+	leases := r.heartbeatClient.CoordinationV1().Leases(v1.NamespaceNodeLease)
 	st.mu.Lock()
 	lease := st.lease.DeepCopy()
 	uid := st.uid
@@ -95,8 +95,8 @@ func (r *Runner) renewLease(ctx context.Context, st *nodeState) error {
 }
 
 // heartbeats renews every node's lease once per HeartbeatInterval, one slot
-// of nodes at a time, through the shared worker pool. Stopped nodes are
-// skipped.
+// of nodes at a time, through the shared worker pool. Stopped nodes and
+// those not registered yet are skipped.
 func (r *Runner) heartbeats(ctx context.Context, jobs chan<- func(context.Context)) {
 	tick := r.cfg.HeartbeatInterval / heartbeatSlots
 	ticker := time.NewTicker(tick)
@@ -110,7 +110,10 @@ func (r *Runner) heartbeats(ctx context.Context, jobs chan<- func(context.Contex
 		}
 		for i := slot; i < len(r.nodes); i += heartbeatSlots {
 			st := r.state[r.nodes[i].name]
-			if st.stopped.Load() {
+			st.mu.Lock()
+			registered := st.lease != nil
+			st.mu.Unlock()
+			if !registered || st.stopped.Load() {
 				continue
 			}
 			job := func(ctx context.Context) {

@@ -26,8 +26,12 @@ import (
 type Runner struct {
 	cfg    Config
 	client kubernetes.Interface
-	logger *slog.Logger
-	nodes  []simNode
+	// heartbeatClient renews leases and posts node status with its own
+	// rate limit: 5,000 nodes renew 500 leases a second, which would
+	// otherwise use up the budget the pod status reports need.
+	heartbeatClient kubernetes.Interface
+	logger          *slog.Logger
+	nodes           []simNode
 	// state is keyed by node name; the map itself never changes after New.
 	state map[string]*nodeState
 	ipam  *ipam
@@ -85,15 +89,21 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulated nodes client: %w", err)
 	}
+	// A second clientset from the same config gets its own token bucket.
+	heartbeatClient, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return nil, fmt.Errorf("simulated nodes heartbeat client: %w", err)
+	}
 	r := &Runner{
-		cfg:      cfg,
-		client:   client,
-		logger:   cfg.Logger.With("component", "simnode"),
-		nodes:    newSimNodes(cfg),
-		state:    map[string]*nodeState{},
-		ipam:     newIPAM(),
-		deleting: map[string]time.Time{},
-		ready:    make(chan struct{}),
+		cfg:             cfg,
+		client:          client,
+		heartbeatClient: heartbeatClient,
+		logger:          cfg.Logger.With("component", "simnode"),
+		nodes:           newSimNodes(cfg),
+		state:           map[string]*nodeState{},
+		ipam:            newIPAM(),
+		deleting:        map[string]time.Time{},
+		ready:           make(chan struct{}),
 	}
 	for _, n := range r.nodes {
 		r.state[n.name] = &nodeState{name: n.name, node: n}
@@ -162,6 +172,29 @@ func (r *Runner) Run(ctx context.Context) error {
 	if !r.started.CompareAndSwap(false, true) {
 		return ErrAlreadyStarted
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // runs before wg.Wait
+
+	// Leases and node status share a small pool so that a flood of pods
+	// never delays heartbeats. Heartbeats start with the first registered
+	// node: registering thousands takes longer than a lease lasts.
+	jobs := make(chan func(context.Context))
+	for range max(4, r.cfg.Workers/2) {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case job := <-jobs:
+					job(ctx)
+				}
+			}
+		})
+	}
+	wg.Go(func() { r.heartbeats(ctx, jobs) })
+
 	start := time.Now()
 	if err := r.registerAll(ctx); err != nil {
 		return err
@@ -176,6 +209,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.podInformer = coreinformers.NewFilteredPodInformer(r.client, metav1.NamespaceAll, 0, cache.Indexers{},
 		func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" })
 	if _, err := r.nodeInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    r.onNode,
+		UpdateFunc: func(_, obj any) { r.onNode(obj) },
 		DeleteFunc: r.onNodeDelete,
 	}); err != nil {
 		return fmt.Errorf("simulated nodes: node handler: %w", err)
@@ -191,35 +226,14 @@ func (r *Runner) Run(ctx context.Context) error {
 		return fmt.Errorf("simulated nodes: pod handler: %w", err)
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
 	wg.Go(func() { r.nodeInformer.RunWithContext(ctx) })
 	wg.Go(func() { r.podInformer.RunWithContext(ctx) })
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, r.nodeInformer.HasSynced, r.podInformer.HasSynced) {
-		cancel()
-		wg.Wait()
 		return nil
 	}
 
-	// Leases and node status share a small pool so that a flood of pods
-	// never delays heartbeats.
-	jobs := make(chan func(context.Context))
-	for range max(4, r.cfg.Workers/2) {
-		wg.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case job := <-jobs:
-					job(ctx)
-				}
-			}
-		})
-	}
-	wg.Go(func() { r.heartbeats(ctx, jobs) })
 	wg.Go(func() { r.statusReports(ctx, jobs) })
-	for range r.cfg.Workers {
+	for range r.cfg.PodWorkers {
 		wg.Go(func() {
 			for r.processNextPod(ctx) {
 			}
@@ -234,7 +248,6 @@ func (r *Runner) Run(ctx context.Context) error {
 	<-ctx.Done()
 	r.queue.ShutDown()
 	r.nodeQueue.ShutDown()
-	wg.Wait()
 	return nil
 }
 
@@ -308,7 +321,31 @@ func (r *Runner) onNodeDelete(obj any) {
 	}
 }
 
-// processNextNode registers one deleted node (and its lease) again.
+// onNode notices one of our live nodes shown not Ready (the node
+// lifecycle controller marks a node Unknown when its lease went stale):
+// like a kubelet whose computed status differs from the stored one, the
+// simulator posts its status again at once instead of at the next
+// status report.
+func (r *Runner) onNode(obj any) {
+	node, ok := obj.(*v1.Node)
+	if !ok {
+		return
+	}
+	st, ours := r.state[node.Name]
+	if !ours || st.stopped.Load() {
+		return
+	}
+	for _, c := range node.Status.Conditions {
+		if c.Type == v1.NodeReady && c.Status == v1.ConditionTrue {
+			return
+		}
+	}
+	r.nodeQueue.Add(node.Name)
+}
+
+// processNextNode brings one of our nodes back: it registers a deleted
+// node (and its lease) again, and posts the status and renews the lease
+// of one shown not Ready.
 func (r *Runner) processNextNode(ctx context.Context) bool {
 	name, shutdown := r.nodeQueue.Get()
 	if shutdown {
@@ -320,16 +357,43 @@ func (r *Runner) processNextNode(ctx context.Context) bool {
 		r.nodeQueue.Forget(name)
 		return true
 	}
-	if err := r.register(ctx, st.node); err != nil {
+	err := r.refreshNode(ctx, st)
+	if errors.Is(err, errNodeGone) {
+		err = r.register(ctx, st.node)
+		if err == nil {
+			r.logger.Info("node registered again after deletion", "node", name)
+		}
+	}
+	if err != nil {
 		if ctx.Err() == nil {
-			r.logger.Warn("re-registering node failed, will retry", "node", name, "err", err)
+			r.logger.Warn("bringing node back failed, will retry", "node", name, "err", err)
 			r.nodeQueue.AddRateLimited(name)
 		}
 		return true
 	}
 	r.nodeQueue.Forget(name)
-	r.logger.Info("node registered again after deletion", "node", name)
 	return true
+}
+
+// errNodeGone: the node to refresh does not exist (any more).
+var errNodeGone = errors.New("node does not exist")
+
+// refreshNode renews the lease of an existing node and posts its Ready
+// status; errNodeGone when the node or its lease is missing.
+func (r *Runner) refreshNode(ctx context.Context, st *nodeState) error {
+	if _, err := r.nodeLister.Get(st.name); err != nil {
+		return errNodeGone
+	}
+	st.mu.Lock()
+	registered := st.lease != nil
+	st.mu.Unlock()
+	if !registered {
+		return errNodeGone
+	}
+	if err := r.renewLease(ctx, st); err != nil {
+		return err
+	}
+	return r.postStatus(ctx, st.name)
 }
 
 // statusReports re-posts every node's conditions once per StatusInterval
@@ -349,9 +413,7 @@ func (r *Runner) statusReports(ctx context.Context, jobs chan<- func(context.Con
 				continue
 			}
 			job := func(ctx context.Context) {
-				patch, _ := json.Marshal(map[string]any{"status": map[string]any{"conditions": heartbeatConditions(metav1.Now())}})
-				_, err := r.client.CoreV1().Nodes().Patch(ctx, n.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
-				if err != nil && ctx.Err() == nil {
+				if err := r.postStatus(ctx, n.name); err != nil && ctx.Err() == nil {
 					r.logger.Warn("node status report failed", "node", n.name, "err", err)
 				}
 			}
@@ -362,6 +424,19 @@ func (r *Runner) statusReports(ctx context.Context, jobs chan<- func(context.Con
 			}
 		}
 	}
+}
+
+// postStatus patches the node's conditions with fresh heartbeat times.
+func (r *Runner) postStatus(ctx context.Context, name string) error {
+	patch, err := json.Marshal(map[string]any{"status": map[string]any{"conditions": heartbeatConditions(metav1.Now())}})
+	if err != nil {
+		return err
+	}
+	_, err = r.heartbeatClient.CoreV1().Nodes().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	if err != nil {
+		return fmt.Errorf("post status of node %s: %w", name, err)
+	}
+	return nil
 }
 
 // heartbeatConditions is the strategic-merge-patch body of a status

@@ -43,7 +43,8 @@ func TestConfigDefaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.NamePrefix != "sim-node-" || got.CPU.String() != "32" || got.Memory.String() != "256Gi" ||
-				got.Pods.String() != "110" || got.LeaseDuration != 40*time.Second || got.HeartbeatInterval != 10*time.Second {
+				got.Pods.String() != "110" || got.LeaseDuration != 40*time.Second || got.HeartbeatInterval != 10*time.Second ||
+				got.Workers != DefaultWorkers || got.PodWorkers != DefaultPodWorkers || got.QPS != DefaultQPS {
 				t.Errorf("defaults: %+v", got)
 			}
 		})

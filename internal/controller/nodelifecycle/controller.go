@@ -100,6 +100,8 @@ type Controller struct {
 
 	mu     sync.Mutex
 	health map[string]*nodeHealth
+	// zones counts ready and not-ready nodes per zone.
+	zones *zoneTracker
 	// limiters pace the eviction taints per zone.
 	limiters map[string]*rate.Limiter
 	// disrupted: no node at all is ready (upstream's master disruption
@@ -138,6 +140,22 @@ func NewWithOptions(opts Options) controller.Constructor {
 			now:      time.Now,
 			health:   map[string]*nodeHealth{},
 			limiters: map[string]*rate.Limiter{},
+			zones:    newZoneTracker(),
+		}
+		_, err := nodeInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.trackZone,
+			UpdateFunc: func(_, obj any) { c.trackZone(obj) },
+			DeleteFunc: func(obj any) {
+				if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+					obj = tomb.Obj
+				}
+				if n, ok := obj.(*v1.Node); ok {
+					c.zones.remove(n.Name)
+				}
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: add event handler: %w", ControllerName, err)
 		}
 		handlers := []struct {
 			informer cache.SharedIndexInformer
@@ -156,7 +174,14 @@ func NewWithOptions(opts Options) controller.Constructor {
 				return ""
 			}},
 			{podInformer.Informer(), func(obj any) string {
-				if p, ok := obj.(*v1.Pod); ok {
+				// Only pods on a node that is not ready need a look (to be
+				// marked not ready); a ready node's pods are none of this
+				// controller's business, and at scale every pod write
+				// would otherwise reconcile its node.
+				if p, ok := obj.(*v1.Pod); ok && p.Spec.NodeName != "" {
+					if n, err := c.nodes.Get(p.Spec.NodeName); err == nil && readyStatus(n) == v1.ConditionTrue {
+						return ""
+					}
 					return p.Spec.NodeName
 				}
 				return ""
@@ -185,6 +210,12 @@ func NewWithOptions(opts Options) controller.Constructor {
 }
 
 func (c *Controller) Name() string { return ControllerName }
+
+func (c *Controller) trackZone(obj any) {
+	if n, ok := obj.(*v1.Node); ok {
+		c.zones.set(n)
+	}
+}
 
 // Run monitors every node once per monitor period (silence produces no
 // events) besides reacting to node, lease and pod changes.
@@ -310,19 +341,8 @@ func (c *Controller) updateTaints(ctx context.Context, node *v1.Node, now time.T
 
 // pacedTaints applies the disruption rules to desired.
 func (c *Controller) pacedTaints(node *v1.Node, desired []v1.Taint, now time.Time) ([]v1.Taint, error) {
-	cached, err := c.nodes.List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
 	// The cache may not have this node's just-written status yet.
-	nodes := make([]*v1.Node, 0, len(cached)+1)
-	for _, n := range cached {
-		if n.Name != node.Name {
-			nodes = append(nodes, n)
-		}
-	}
-	nodes = append(nodes, node)
-	states, sizes := zoneStates(nodes, c.opts.UnhealthyZoneThreshold)
+	states, sizes := c.zones.states(c.opts.UnhealthyZoneThreshold, node)
 	if c.noteDisruption(allFullyDisrupted(states), now) {
 		return withoutEvictionTaints(desired), nil
 	}

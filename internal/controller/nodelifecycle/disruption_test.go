@@ -1,6 +1,7 @@
 package nodelifecycle
 
 import (
+	"strconv"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -71,5 +72,72 @@ func TestEvictionTaintFilters(t *testing.T) {
 	}
 	if got := withoutNewEvictionTaints(desired, nil); len(got) != 1 {
 		t.Errorf("new eviction taint kept: %v", taintStrings(got))
+	}
+}
+
+func TestZoneTracker(t *testing.T) {
+	T, U := v1.ConditionTrue, v1.ConditionUnknown
+	named := func(name, zone string, ready v1.ConditionStatus) *v1.Node {
+		n := zoned(zone, ready)
+		n.Name = name
+		return n
+	}
+	za, zb := "r:\x00:a", "r:\x00:b"
+	tr := newZoneTracker()
+	for i, n := range []*v1.Node{named("a1", "a", T), named("a2", "a", T), named("a3", "a", T), named("a4", "a", T), named("b1", "b", T)} {
+		tr.set(n)
+		tr.set(n) // a repeated event counts once
+		if len(tr.nodes) != i+1 {
+			t.Fatalf("tracked %d nodes, want %d", len(tr.nodes), i+1)
+		}
+	}
+	check := func(what string, current *v1.Node, want map[string]zoneState, wantSizes map[string]int) {
+		t.Helper()
+		got, sizes := tr.states(DefaultUnhealthyZoneThreshold, current)
+		if len(got) != len(want) {
+			t.Fatalf("%s: got %v, want %v", what, got, want)
+		}
+		for z, s := range want {
+			if got[z] != s || sizes[z] != wantSizes[z] {
+				t.Errorf("%s: zone %q: got %s (%d nodes), want %s (%d)", what, z, got[z], sizes[z], s, wantSizes[z])
+			}
+		}
+	}
+	check("all ready", nil, map[string]zoneState{za: stateNormal, zb: stateNormal}, map[string]int{za: 4, zb: 1})
+	check("b1 just went down (not seen by the informer yet)", named("b1", "b", U),
+		map[string]zoneState{za: stateNormal, zb: stateFullDisruption}, map[string]int{za: 4, zb: 1})
+	check("the override is not stored", nil, map[string]zoneState{za: stateNormal, zb: stateNormal}, map[string]int{za: 4, zb: 1})
+	for _, name := range []string{"a1", "a2", "a3"} {
+		tr.set(named(name, "a", U))
+	}
+	check("three of four down in a", nil, map[string]zoneState{za: statePartialDisruption, zb: stateNormal}, map[string]int{za: 4, zb: 1})
+	check("a new node joins a", named("a5", "a", T), map[string]zoneState{za: statePartialDisruption, zb: stateNormal}, map[string]int{za: 5, zb: 1})
+	tr.set(named("b1", "a", T)) // relabelled into zone a
+	check("b1 moved to a: three of five down", nil, map[string]zoneState{za: statePartialDisruption}, map[string]int{za: 5})
+	tr.remove("b1")
+	tr.remove("b1")
+	tr.remove("a4")
+	check("removed", nil, map[string]zoneState{za: stateFullDisruption}, map[string]int{za: 3})
+	if all := allFullyDisrupted(must(tr.states(DefaultUnhealthyZoneThreshold, nil))); !all {
+		t.Error("allFullyDisrupted = false with every node down")
+	}
+}
+
+func must(states map[string]zoneState, _ map[string]int) map[string]zoneState { return states }
+
+// BenchmarkZoneStates is the per-reconcile cost of classifying the zones of
+// 5,000 nodes.
+func BenchmarkZoneStates(b *testing.B) {
+	tr := newZoneTracker()
+	for i := range 5000 {
+		n := zoned(string(rune('a'+i%10)), v1.ConditionTrue)
+		n.Name = "n" + strconv.Itoa(i)
+		tr.set(n)
+	}
+	cur := zoned("c", v1.ConditionTrue)
+	cur.Name = "n2"
+	b.ResetTimer()
+	for range b.N {
+		tr.states(DefaultUnhealthyZoneThreshold, cur)
 	}
 }

@@ -15,6 +15,11 @@
 // their tolerationSeconds. Upstream runs it as a controller of its own so
 // it can be turned off separately; so does Nauta.
 //
+// Both are built to stay cheap at 5,000 nodes: zone health comes from
+// per-zone counts kept up to date by node events (not a walk over every
+// node per reconcile), and a pod event reconciles its node only when that
+// node is not ready (lifecycle) or has a NoExecute taint (eviction).
+//
 // Neither changes taints it does not own; both talk to the API server only
 // through client-go.
 package nodelifecycle

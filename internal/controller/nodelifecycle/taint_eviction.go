@@ -72,7 +72,13 @@ func NewTaintEviction(cctx controller.Context) (controller.Controller, error) {
 		case *v1.Node:
 			c.queue.Add(o.Name)
 		case *v1.Pod:
+			// A pod matters only on a node with a NoExecute taint (its
+			// node's own events cover the taints coming and going); at
+			// scale every pod write would otherwise walk its node's pods.
 			if o.Spec.NodeName != "" {
+				if n, err := c.nodes.Get(o.Spec.NodeName); err == nil && !hasNoExecuteTaint(n) {
+					return
+				}
 				c.queue.Add(o.Spec.NodeName)
 			}
 		}
@@ -91,6 +97,15 @@ func NewTaintEviction(cctx controller.Context) (controller.Controller, error) {
 }
 
 func (c *TaintEviction) Name() string { return TaintEvictionControllerName }
+
+func hasNoExecuteTaint(node *v1.Node) bool {
+	for _, t := range node.Spec.Taints {
+		if t.Effect == v1.TaintEffectNoExecute {
+			return true
+		}
+	}
+	return false
+}
 
 func (c *TaintEviction) Run(ctx context.Context, workers int) error {
 	if err := controller.WaitForCacheSync(ctx, TaintEvictionControllerName, c.synced...); err != nil {
@@ -114,6 +129,9 @@ func (c *TaintEviction) Reconcile(ctx context.Context, name string) error {
 	}
 	now := c.now()
 	c.forget(name, node.Spec.Taints)
+	if !hasNoExecuteTaint(node) {
+		return nil
+	}
 	objs, err := c.pods.ByIndex(podsByNodeIndex, name)
 	if err != nil {
 		return err

@@ -54,6 +54,23 @@ type Framework struct {
 	bind       []BindPlugin
 
 	nextStartNodeIndex int
+
+	// Buffers reused from cycle to cycle (a cycle at a time): at 5,000
+	// nodes they were 150 KB of garbage per pod.
+	statusBuf []*Status
+	scoreBufs []NodeScoreList
+	totalBuf  NodeScoreList
+}
+
+// buffer returns buf resized to n zeroed elements, reusing its array when
+// it is large enough.
+func buffer[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 var _ Handle = (*Framework)(nil)
@@ -280,7 +297,8 @@ func (f *Framework) FindFeasibleNodes(ctx context.Context, state *CycleState, po
 	n := len(nodes)
 	want := f.NumFeasibleNodesToFind(n)
 	feasible := make([]*NodeInfo, want)
-	statuses := make([]*Status, n)
+	f.statusBuf = buffer(f.statusBuf, n)
+	statuses := f.statusBuf
 	var found, processed int32
 	var firstErr error
 	var errOnce sync.Once
@@ -345,7 +363,8 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 }
 
 // RunScorePlugins scores every node with every plugin (nodes in parallel),
-// normalizes, applies weights and returns the totals.
+// normalizes, applies weights and returns the totals. The list is reused
+// by the next call.
 func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *v1.Pod, nodes []*NodeInfo) (NodeScoreList, error) {
 	var plugins []ScorePlugin
 	for _, p := range f.score {
@@ -353,9 +372,12 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 			plugins = append(plugins, p)
 		}
 	}
-	perPlugin := make([]NodeScoreList, len(plugins))
+	for len(f.scoreBufs) < len(plugins) {
+		f.scoreBufs = append(f.scoreBufs, nil)
+	}
+	perPlugin := f.scoreBufs[:len(plugins)]
 	for i := range plugins {
-		perPlugin[i] = make(NodeScoreList, len(nodes))
+		perPlugin[i] = buffer(perPlugin[i], len(nodes))
 	}
 	var firstErr error
 	var errOnce sync.Once
@@ -375,7 +397,8 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	total := make(NodeScoreList, len(nodes))
+	f.totalBuf = buffer(f.totalBuf, len(nodes))
+	total := f.totalBuf
 	for i, ni := range nodes {
 		total[i].Name = ni.Node().Name
 	}

@@ -32,7 +32,11 @@ var (
 const imageLocalityKey = "PreScore" + ImageLocalityName
 
 type imageState struct {
-	names      []string
+	names []string
+	// nodes[i] is on how many nodes names[i] is, looked up once per pod
+	// rather than once per node scored.
+	nodes      []float64
+	total      float64
 	containers int
 }
 
@@ -44,11 +48,14 @@ func (p *ImageLocality) PreScore(_ context.Context, state *framework.CycleState,
 	if len(p.h.Snapshot().ImageNodes) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
-	s := &imageState{}
+	snap := p.h.Snapshot()
+	s := &imageState{total: float64(snap.NumNodes())}
 	for _, cs := range [][]v1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
 		for i := range cs {
 			s.containers++
-			s.names = append(s.names, framework.NormalizeImageName(cs[i].Image))
+			name := framework.NormalizeImageName(cs[i].Image)
+			s.names = append(s.names, name)
+			s.nodes = append(s.nodes, float64(snap.ImageNodes[name]))
 		}
 	}
 	state.Write(imageLocalityKey, s)
@@ -70,15 +77,13 @@ func (p *ImageLocality) Score(_ context.Context, state *framework.CycleState, _ 
 		return 0, framework.AsStatus(err)
 	}
 	is := d.(*imageState)
-	snap := p.h.Snapshot()
-	total := snap.NumNodes()
 	var sum int64
-	for _, name := range is.names {
+	for i, name := range is.names {
 		size, ok := ni.ImageSizes[name]
-		if !ok || total == 0 {
+		if !ok || is.total == 0 {
 			continue
 		}
-		sum += int64(float64(size) * float64(snap.ImageNodes[name]) / float64(total))
+		sum += int64(float64(size) * is.nodes[i] / is.total)
 	}
 	maxT := imageMaxContainerThreshold * int64(is.containers)
 	switch {

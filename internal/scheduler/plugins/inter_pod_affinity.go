@@ -33,7 +33,8 @@ const (
 // incoming pod's and the existing pods' anti-affinity) per topology
 // domain, and scores preferred terms both ways.
 type InterPodAffinity struct {
-	h framework.Handle
+	h     framework.Handle
+	cache *preScoreCache
 }
 
 var (
@@ -45,7 +46,7 @@ var (
 
 // NewInterPodAffinity builds the plugin.
 func NewInterPodAffinity(h framework.Handle) (framework.Plugin, error) {
-	return &InterPodAffinity{h: h}, nil
+	return &InterPodAffinity{h: h, cache: newPreScoreCache()}, nil
 }
 
 // Name returns the plugin name.
@@ -262,7 +263,8 @@ func (s *affinityScoreState) add(node *v1.Node, key string, w int64) {
 }
 
 // PreScore sums, per topology domain, the weights of the preferred terms
-// (the incoming pod's and the existing pods') that match.
+// (the incoming pod's and the existing pods') that match. Per-node
+// results carry over from pod to pod in the cache.
 func (p *InterPodAffinity) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, _ []*framework.NodeInfo) *framework.Status {
 	snap := p.h.Snapshot()
 	pi := framework.NewPodInfo(pod)
@@ -273,42 +275,25 @@ func (p *InterPodAffinity) PreScore(_ context.Context, state *framework.CycleSta
 	if !hasOwn && len(snap.HavePodsWithAffinity) == 0 {
 		return framework.NewStatus(framework.Skip)
 	}
-	nodes := snap.HavePodsWithAffinity
-	if hasOwn {
-		nodes = snap.NodeInfoList
-	}
 	s := &affinityScoreState{scores: map[string]map[string]int64{}}
-	for _, ni := range nodes {
-		node := ni.Node()
-		pods := ni.PodsWithAffinity
-		if hasOwn {
-			pods = ni.Pods
+	nodes := snap.NodeInfoList
+	own := func(t *framework.AffinityTerm, w int64) {
+		for i, n := range p.cache.countMatches(t, nodes, snap.NamespaceLabels) {
+			if n > 0 {
+				s.add(nodes[i].Node(), t.TopologyKey, w*n)
+			}
 		}
-		for _, ex := range pods {
-			for _, t := range pi.PreferredAff {
-				if t.Matches(ex.Pod, snap.NamespaceLabels) {
-					s.add(node, t.TopologyKey, int64(t.Weight))
-				}
-			}
-			for _, t := range pi.PreferredAnti {
-				if t.Matches(ex.Pod, snap.NamespaceLabels) {
-					s.add(node, t.TopologyKey, -int64(t.Weight))
-				}
-			}
-			for _, t := range ex.RequiredAffinity {
-				if t.Matches(pod, snap.NamespaceLabels) {
-					s.add(node, t.TopologyKey, hardPodAffinityWeight)
-				}
-			}
-			for _, t := range ex.PreferredAff {
-				if t.Matches(pod, snap.NamespaceLabels) {
-					s.add(node, t.TopologyKey, int64(t.Weight))
-				}
-			}
-			for _, t := range ex.PreferredAnti {
-				if t.Matches(pod, snap.NamespaceLabels) {
-					s.add(node, t.TopologyKey, -int64(t.Weight))
-				}
+	}
+	for i := range pi.PreferredAff {
+		own(&pi.PreferredAff[i].AffinityTerm, int64(pi.PreferredAff[i].Weight))
+	}
+	for i := range pi.PreferredAnti {
+		own(&pi.PreferredAnti[i].AffinityTerm, -int64(pi.PreferredAnti[i].Weight))
+	}
+	if len(snap.HavePodsWithAffinity) > 0 {
+		for i, kws := range p.cache.existingTerms(pod, nodes, snap.NamespaceLabels) {
+			for _, kw := range kws {
+				s.add(nodes[i].Node(), kw.key, kw.weight)
 			}
 		}
 	}

@@ -26,6 +26,7 @@ func BenchmarkSchedule(b *testing.B) {
 		{"plain/5000nodes", 5000, 1000, plainBenchPod},
 		{"spread-zones/1000nodes", 1000, 1000, spreadBenchPod},
 		{"anti-affinity/1000nodes", 1000, 500, antiBenchPod},
+		{"preferred-anti-affinity/1000nodes", 1000, 5000, preferredAntiBenchPod},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -71,4 +72,17 @@ func spreadBenchPod(i int) *v1.Pod {
 func antiBenchPod(i int) *v1.Pod {
 	return makePod(fmt.Sprintf("p%d", i), requests("100m", "128Mi"), podLabels("app", "web"),
 		requiredAnti(podAffinityTerm(v1.LabelHostname, "app", "web")))
+}
+
+// preferredAntiBenchPod is the pod of the scheduling bench's
+// --anti-affinity workload: 100 apps, each preferring to keep its pods on
+// different hosts.
+func preferredAntiBenchPod(i int) *v1.Pod {
+	app := fmt.Sprintf("app-%d", i%100)
+	term := podAffinityTerm(v1.LabelHostname, "app", app)
+	return makePod(fmt.Sprintf("p%d", i), requests("10m", "16Mi"), podLabels("app", app), func(p *v1.Pod) {
+		p.Spec.Affinity = &v1.Affinity{PodAntiAffinity: &v1.PodAntiAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []v1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: term}},
+		}}
+	})
 }
