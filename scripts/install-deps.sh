@@ -6,6 +6,8 @@
 #   containerd runc              container runtime of the node agent
 #   containernetworking-plugins  CNI plugins (land in /usr/lib/cni)
 #   iptables nftables            service proxy and pod networking
+#   conntrack                    the proxy deletes stale UDP flows with it
+#   iproute2 util-linux          ip and nsenter (kubelet and proxy tests)
 #   busybox-static               the one binary in test images
 #   ca-certificates              TLS roots
 #
@@ -24,6 +26,8 @@ packages=(
   busybox-static
   ca-certificates
   iproute2
+  conntrack
+  util-linux
 )
 
 missing=()

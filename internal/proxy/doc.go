@@ -22,7 +22,11 @@
 //   - nftables keeps per-Service state in map elements; a sync after one
 //     Service changed is a few element updates. Periodic full syncs rewrite
 //     every chain but trust the elements; the first sync and any sync
-//     after a failure flush and rewrite the whole table.
+//     after a failure replace the whole table in one transaction (which
+//     forgets ClientIP affinity, as any restart does).
+//   - A Service with externalTrafficPolicy: Local and no endpoint on this
+//     node drops external traffic (nftables, like upstream); in iptables
+//     mode such traffic is not DNATed and meets the node's closed port.
 //   - Stale UDP conntrack entries are deleted with the conntrack tool
 //     (package conntrack) when it is installed; otherwise they time out.
 //   - IPv4 only for now.

@@ -34,7 +34,7 @@ func TestProxierWithAPIServer(t *testing.T) {
 		{ModeNFTables, []string{"nft", "list", "table", "ip", "nauta"}, "10.43.0.50 . tcp . 80 : goto dnat-1", "10.43.0.50 . tcp . 80 : goto reject-chain",
 			"7", "elements = { 192.168.99.7 }"},
 		{ModeIPTables, []string{"iptables-save"}, `web-ipt/tcp/http cluster IP" -m tcp --dport 80 -j NAUTA-SVC-`, `web-ipt/tcp/http has no endpoints" -m tcp --dport 80 -j REJECT`,
-			"8", "-d 192.168.99.8/32 -j NAUTA-NODEPORTS"},
+			"8", `-A NAUTA-SERVICES -d 192.168.99.8/32 -m comment --comment "nauta service nodeports" -j NAUTA-NODEPORTS`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {

@@ -13,8 +13,9 @@ import (
 
 // iptables mode: KUBE-style chains with a NAUTA- prefix in the nat table
 // (and a filter chain rejecting Services without endpoints), written with
-// iptables-restore --noflush. The dispatch chains are rewritten on every
-// sync; per-Service chains only when their rules changed.
+// iptables-restore --noflush. A partial sync writes only the per-Service
+// chains whose rules changed and deletes or inserts single rules of the
+// dispatch chains; the small filter table is rewritten every time.
 const (
 	iptServices        = "NAUTA-SERVICES"
 	iptNodePorts       = "NAUTA-NODEPORTS"
@@ -201,6 +202,8 @@ type iptBackend struct {
 	fragments     map[string]*iptFragment
 	applied       map[string][]string // per-Service nat chains in the kernel
 	appliedFilter map[string][]string // per-Service filter chains in the kernel
+	appliedSvc    map[string]bool     // rules of NAUTA-SERVICES in the kernel
+	appliedNP     map[string]bool     // rules of NAUTA-NODEPORTS in the kernel
 	synced        bool
 	fallbacks     int // partial syncs that failed
 }
@@ -219,17 +222,23 @@ func (b *iptBackend) update(key string, ports []servicePort) {
 	b.fragments[key] = iptFragmentFor(ports, b.params)
 }
 
-// sync writes the changed chains (the dispatch chains always). A full
-// sync also re-checks the jumps from the built-in chains and deletes stale
-// NAUTA- chains; only when the state is unknown (first sync, or after a
-// failure) does it rewrite every chain.
+// sync writes the changed chains and dispatch rules. A periodic full sync
+// also re-checks the jumps from the built-in chains. Listing the kernel's
+// chains (iptables-save) costs seconds with thousands of Services, so only
+// the first sync and a sync after a failure do it: they rewrite every chain
+// and delete NAUTA- chains nobody wants.
 func (b *iptBackend) sync(ctx context.Context, full bool) error {
-	if b.synced && !full {
-		in, commit := b.restoreInput(nil, nil, false)
-		_, err := b.r.run(ctx, in, "iptables-restore", "-w", "--noflush")
+	if b.synced {
+		var err error
+		if full {
+			err = b.ensureJumps(ctx)
+		}
 		if err == nil {
-			commit()
-			return nil
+			in, commit := b.restoreInput(nil, nil, false)
+			if _, err = b.r.run(ctx, in, "iptables-restore", "-w", "--noflush"); err == nil {
+				commit()
+				return nil
+			}
 		}
 		b.fallbacks++
 		b.log.Warn("partial iptables sync failed, doing a full sync", "err", err)
@@ -246,9 +255,8 @@ func (b *iptBackend) sync(ctx context.Context, full bool) error {
 	if err != nil {
 		return err
 	}
-	in, commit := b.restoreInput(existing, existingFilter, !b.synced)
+	in, commit := b.restoreInput(existing, existingFilter, true)
 	if _, err := b.r.run(ctx, in, "iptables-restore", "-w", "--noflush"); err != nil {
-		b.synced = false
 		return fmt.Errorf("iptables full sync: %w", err)
 	}
 	commit()
@@ -270,10 +278,23 @@ func (b *iptBackend) restoreInput(existing, existingFilter map[string]bool, full
 	var buf bytes.Buffer
 	w := func(s string) { buf.WriteString(s); buf.WriteByte('\n') }
 
+	wantSvc, wantNP := map[string]bool{}, map[string]bool{}
+	for _, k := range keys {
+		for _, r := range b.fragments[k].NATServices {
+			wantSvc[r] = true
+		}
+		for _, r := range b.fragments[k].NATNodePorts {
+			wantNP[r] = true
+		}
+	}
+	masqHead := b.params.ClusterCIDR != "" && b.params.ServiceCIDR != ""
+
 	w("*nat")
 	fixed := []string{iptServices, iptNodePorts, iptPostrouting, iptMarkMasq}
-	for _, c := range fixed {
-		w(":" + c + " - [0:0]")
+	if full {
+		for _, c := range fixed {
+			w(":" + c + " - [0:0]")
+		}
 	}
 	var write, del []string
 	for _, c := range sortedKeys(want) {
@@ -299,28 +320,55 @@ func (b *iptBackend) restoreInput(existing, existingFilter map[string]bool, full
 	for _, c := range del {
 		w(":" + c + " - [0:0]")
 	}
-	w(fmt.Sprintf("-A %s -m mark ! --mark 0x%x/0x%x -j RETURN", iptPostrouting, masqueradeMark, masqueradeMark))
-	w(fmt.Sprintf("-A %s -j MARK --xor-mark 0x%x", iptPostrouting, masqueradeMark))
-	w(fmt.Sprintf("-A %s %s -j MASQUERADE --random-fully", iptPostrouting, iptComment("nauta service traffic requiring SNAT")))
-	w(fmt.Sprintf("-A %s -j MARK --or-mark 0x%x", iptMarkMasq, masqueradeMark))
-	if b.params.ClusterCIDR != "" && b.params.ServiceCIDR != "" {
-		w(fmt.Sprintf("-A %s %s ! -s %s -d %s -j %s", iptServices, iptComment("masquerade off-cluster traffic to cluster IPs"), b.params.ClusterCIDR, b.params.ServiceCIDR, iptMarkMasq))
-	}
-	for _, k := range keys {
-		for _, r := range b.fragments[k].NATServices {
+	if full {
+		w(fmt.Sprintf("-A %s -m mark ! --mark 0x%x/0x%x -j RETURN", iptPostrouting, masqueradeMark, masqueradeMark))
+		w(fmt.Sprintf("-A %s -j MARK --xor-mark 0x%x", iptPostrouting, masqueradeMark))
+		w(fmt.Sprintf("-A %s %s -j MASQUERADE --random-fully", iptPostrouting, iptComment("nauta service traffic requiring SNAT")))
+		w(fmt.Sprintf("-A %s -j MARK --or-mark 0x%x", iptMarkMasq, masqueradeMark))
+		if masqHead {
+			w(fmt.Sprintf("-A %s %s ! -s %s -d %s -j %s", iptServices, iptComment("masquerade off-cluster traffic to cluster IPs"), b.params.ClusterCIDR, b.params.ServiceCIDR, iptMarkMasq))
+		}
+		for _, r := range sortedKeys(wantSvc) {
 			w("-A " + iptServices + " " + r)
 		}
-	}
-	if len(b.params.NodeIPs) > 0 {
-		for _, ip := range nodePortIPElements(b.params) {
-			w(fmt.Sprintf("-A %s %s -d %s/32 -j %s", iptServices, iptComment("nauta service nodeports"), ip, iptNodePorts))
+		if len(b.params.NodeIPs) > 0 {
+			for _, ip := range nodePortIPElements(b.params) {
+				w(fmt.Sprintf("-A %s %s -d %s/32 -j %s", iptServices, iptComment("nauta service nodeports"), ip, iptNodePorts))
+			}
+		} else {
+			w(fmt.Sprintf("-A %s %s ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j %s", iptServices, iptComment("nauta service nodeports"), iptNodePorts))
+		}
+		for _, r := range sortedKeys(wantNP) {
+			w("-A " + iptNodePorts + " " + r)
 		}
 	} else {
-		w(fmt.Sprintf("-A %s %s ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j %s", iptServices, iptComment("nauta service nodeports"), iptNodePorts))
-	}
-	for _, k := range keys {
-		for _, r := range b.fragments[k].NATNodePorts {
-			w("-A " + iptNodePorts + " " + r)
+		// Rewriting the dispatch chains costs seconds with thousands of
+		// Services: delete and insert only the rules that changed. New
+		// Service rules go right after the masquerade rule, so they stay
+		// ahead of the final jump to NAUTA-NODEPORTS.
+		pos := "1"
+		if masqHead {
+			pos = "2"
+		}
+		for _, r := range sortedKeys(b.appliedSvc) {
+			if !wantSvc[r] {
+				w("-D " + iptServices + " " + r)
+			}
+		}
+		for _, r := range sortedKeys(b.appliedNP) {
+			if !wantNP[r] {
+				w("-D " + iptNodePorts + " " + r)
+			}
+		}
+		for _, r := range sortedKeys(wantSvc) {
+			if !b.appliedSvc[r] {
+				w("-I " + iptServices + " " + pos + " " + r)
+			}
+		}
+		for _, r := range sortedKeys(wantNP) {
+			if !b.appliedNP[r] {
+				w("-A " + iptNodePorts + " " + r)
+			}
 		}
 	}
 	for _, c := range write {
@@ -387,6 +435,8 @@ func (b *iptBackend) restoreInput(existing, existingFilter map[string]bool, full
 	commit := func() {
 		b.applied = want
 		b.appliedFilter = wantFilter
+		b.appliedSvc = wantSvc
+		b.appliedNP = wantNP
 	}
 	return buf.Bytes(), commit
 }

@@ -186,6 +186,7 @@ func TestKernelRules(t *testing.T) {
 				web := fx[0]
 				b.update("ns1/web", buildServicePorts(web.svc, []*discovery.EndpointSlice{newSlice("ns1", "web", "a", "http", v1.ProtocolTCP, 8080, testEP{IP: "10.42.0.12"})}, testNode))
 				b.update("ns1/empty", nil)
+				b.update("ns1/self", nil)
 				// A new endpoint count needs a new balancing chain.
 				three := newService("ns1", "three", "10.43.0.20", []v1.ServicePort{tcpPort("http", 80, 8080, 0)})
 				b.update("ns1/three", buildServicePorts(three, []*discovery.EndpointSlice{
@@ -260,4 +261,33 @@ func fallbacks(b backend) int {
 		return b.fallbacks
 	}
 	return 0
+}
+
+// TestKernelNodePortOnLocalAddresses checks NodePorts without configured
+// node IPs: every local address but 127.0.0.0/8 serves them.
+func TestKernelNodePortOnLocalAddresses(t *testing.T) {
+	requireKernelTools(t)
+	for _, mode := range []string{ModeNFTables, ModeIPTables} {
+		t.Run(mode, func(t *testing.T) {
+			ctx := context.Background()
+			topo := newTopology(t, map[string]string{"p1": "10.42.0.11", "c": "10.42.0.13"})
+			serve(t, topo.Pods["p1"], "p1", 8080, 5353)
+			r := runnerIn(topo.Host)
+			setSysctls(ctx, r, quietLogger())
+			b := newBackend(mode, r, nftParams{ClusterCIDR: "10.42.0.0/16", ServiceCIDR: "10.43.0.0/16"})
+			svc := newService("ns1", "np", "10.43.0.12", []v1.ServicePort{tcpPort("http", 80, 8080, 30080)}, withType(v1.ServiceTypeNodePort))
+			b.update("ns1/np", buildServicePorts(svc, []*discovery.EndpointSlice{newSlice("ns1", "np", "a", "http", v1.ProtocolTCP, 8080, testEP{IP: "10.42.0.11"})}, testNode))
+			if err := b.sync(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			for _, from := range []struct{ ns, addr string }{{topo.Ext, topo.HostIP + ":30080"}, {topo.Pods["c"], "10.42.0.1:30080"}} {
+				if who, _, err := dialTCP(from.ns, from.addr, 3*time.Second); err != nil || who != "p1" {
+					t.Errorf("%s from %s: %q %v", from.addr, from.ns, who, err)
+				}
+			}
+			if _, _, err := dialTCP(topo.Host, "127.0.0.1:30080", time.Second); err == nil {
+				t.Errorf("NodePort answered on 127.0.0.1")
+			}
+		})
+	}
 }

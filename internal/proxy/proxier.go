@@ -236,6 +236,15 @@ func (p *Proxier) Run(ctx context.Context) error {
 		return errors.New("proxy: informers did not sync")
 	}
 	setSysctls(ctx, p.r, p.log)
+	// Rules left by an earlier run in the other mode would catch traffic
+	// too: remove them, like upstream does when switching modes.
+	other := iptCleanup
+	if p.cfg.Mode == ModeIPTables {
+		other = nftCleanup
+	}
+	if err := other(ctx, p.r); err != nil {
+		p.log.Warn("could not remove the other proxy mode's rules", "err", err)
+	}
 	p.log.Info("proxy started", "node", p.cfg.NodeName, "clusterCIDR", p.cfg.ClusterCIDR, "serviceCIDR", p.cfg.ServiceCIDR)
 	return p.loop(ctx, svcLister, sliceLister)
 }

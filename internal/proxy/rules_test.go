@@ -163,6 +163,9 @@ func TestIPTablesGolden(t *testing.T) {
 
 	web := fx[0]
 	b.update("ns1/web", buildServicePorts(web.svc, []*discovery.EndpointSlice{newSlice("ns1", "web", "a", "http", v1.ProtocolTCP, 8080, testEP{IP: "10.42.0.12"})}, testNode))
+	b.update("ns1/sticky", nil)
+	b.update("ns1/new", buildServicePorts(newService("ns1", "new", "10.43.0.30", []v1.ServicePort{tcpPort("http", 80, 8080, 0)}),
+		[]*discovery.EndpointSlice{newSlice("ns1", "new", "a", "http", v1.ProtocolTCP, 8080, testEP{IP: "10.42.0.31"})}, testNode))
 	in, commit = b.restoreInput(nil, nil, false)
 	commit()
 	checkGolden(t, "iptables-partial.golden", in)
