@@ -67,15 +67,7 @@ func TestAsyncBindingFailureRequeues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("scheduler stopped with %v", err)
-		}
-	})
+	runUntilTestEnds(t, s)
 
 	e := &env{t: t, client: client, ns: "default"}
 	e.createNodes(t, nodeSpec{name: "n1", cpu: "4"})

@@ -51,6 +51,13 @@ func startScheduler(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runUntilTestEnds(t, s)
+	return &env{t: t, client: client, ns: "default", metrics: reg}
+}
+
+// runUntilTestEnds runs s until the test ends.
+func runUntilTestEnds(t *testing.T, s *scheduler.Scheduler) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Start(ctx) }()
@@ -65,7 +72,6 @@ func startScheduler(t *testing.T) *env {
 			t.Error("scheduler did not stop")
 		}
 	})
-	return &env{t: t, client: client, ns: "default", metrics: reg}
 }
 
 type nodeSpec struct {
