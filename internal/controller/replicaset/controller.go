@@ -36,6 +36,7 @@ type Controller struct {
 	client     kubernetes.Interface
 	owners     owners
 	podLister  corelisters.PodLister
+	podIndex   cache.Indexer
 	podsSynced cache.InformerSynced
 	queue      workqueue.TypedRateLimitingInterface[string]
 	exp        *expectations
@@ -65,11 +66,15 @@ func newController(cctx controller.Context, name, queueName string, o owners) (*
 		logger = slog.Default()
 	}
 	podInformer := cctx.Informers.Core().V1().Pods()
+	if err := addControllerIndex(podInformer.Informer()); err != nil {
+		return nil, fmt.Errorf("%s: pod index: %w", name, err)
+	}
 	c := &Controller{
 		name:       name,
 		client:     cctx.Client,
 		owners:     o,
 		podLister:  podInformer.Lister(),
+		podIndex:   podInformer.Informer().GetIndexer(),
 		podsSynced: podInformer.Informer().HasSynced,
 		queue:      controller.NewQueue(queueName, cctx.QueueMetrics),
 		exp:        newExpectations(time.Now),
@@ -252,10 +257,17 @@ func (c *Controller) Reconcile(ctx context.Context, key string) error {
 	}
 	needsSync := c.exp.satisfied(key)
 
-	all, err := c.podLister.Pods(namespace).List(labels.Everything())
+	// Only pods rs controls and orphans can be claimed: reading those two
+	// index entries keeps a sync independent of the namespace's size.
+	all, err := c.podsOf(rs.UID)
 	if err != nil {
 		return err
 	}
+	orphans, err := c.orphanPods(namespace)
+	if err != nil {
+		return err
+	}
+	all = append(all, orphans...)
 	var active []*v1.Pod
 	for _, p := range all {
 		if podActive(p) {

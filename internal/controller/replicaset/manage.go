@@ -80,14 +80,16 @@ func (c *Controller) relatedPods(rs *appsv1.ReplicaSet, owned []*v1.Pod) []*v1.P
 			uids[s.UID] = true
 		}
 	}
-	pods, err := c.podLister.Pods(rs.Namespace).List(labels.Everything())
-	if err != nil {
-		return owned
-	}
 	var out []*v1.Pod
-	for _, p := range pods {
-		if pref := metav1.GetControllerOf(p); pref != nil && uids[pref.UID] && podActive(p) {
-			out = append(out, p)
+	for uid := range uids {
+		pods, err := c.podsOf(uid)
+		if err != nil {
+			return owned
+		}
+		for _, p := range pods {
+			if podActive(p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
