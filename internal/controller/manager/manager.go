@@ -34,7 +34,12 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := kubernetes.NewForConfig(cfg.restConfigFor("controllers"))
+	// The controllers' typed client speaks protobuf, as upstream's
+	// kube-controller-manager does: cheaper to encode and decode than JSON.
+	typed := cfg.restConfigFor("controllers")
+	typed.ContentType = "application/vnd.kubernetes.protobuf"
+	typed.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	client, err := kubernetes.NewForConfig(typed)
 	if err != nil {
 		return nil, fmt.Errorf("controller manager: client: %w", err)
 	}
