@@ -123,8 +123,29 @@ func TestServiceAddresses(t *testing.T) {
 			metav1.CreateOptions{}); err != nil {
 			t.Fatalf("values shown by a dry run were reserved: %v", err)
 		}
-		if err := svcs.Delete(ctx, "real", metav1.DeleteOptions{}); err != nil {
+		// A dry-run type change shows the node port it would get.
+		real, err := svcs.Get(ctx, "real", metav1.GetOptions{})
+		if err != nil {
 			t.Fatal(err)
+		}
+		real.Spec.Type = corev1.ServiceTypeLoadBalancer
+		real.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+		dry, err := svcs.Update(ctx, real, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dry.Spec.HealthCheckNodePort == 0 {
+			t.Fatalf("dry-run update to LoadBalancer/Local shows no healthCheckNodePort: %+v", dry.Spec)
+		}
+		// Nothing was reserved: the port is free for a real create.
+		if _, err := svcs.Create(ctx, newService("hc", corev1.ServiceTypeNodePort, "", dry.Spec.HealthCheckNodePort),
+			metav1.CreateOptions{}); err != nil {
+			t.Fatalf("port shown by a dry-run update was reserved: %v", err)
+		}
+		for _, name := range []string{"real", "hc"} {
+			if err := svcs.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 

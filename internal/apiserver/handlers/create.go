@@ -103,6 +103,12 @@ type dryRunCreator interface {
 	DryRunCreate(ctx context.Context, obj runtime.Object) error
 }
 
+// dryRunUpdater is the same for updates: a dry run shows what the new
+// object would be given besides what old holds.
+type dryRunUpdater interface {
+	DryRunUpdate(ctx context.Context, obj, old runtime.Object) error
+}
+
 // prepareCreate resets client-owned-by-server metadata, runs
 // PrepareForCreate and the admission chain.
 func (h *Handler) prepareCreate(ctx context.Context, s *scope, obj runtime.Object, dryRun bool) (runtime.Object, error) {

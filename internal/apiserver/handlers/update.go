@@ -125,6 +125,11 @@ func (h *Handler) updateStored(ctx context.Context, s *scope, spec updateSpec) (
 					return nil, err
 				}
 				if spec.dryRun {
+					if dr, ok := s.ep.store.(dryRunCreator); ok {
+						if err := dr.DryRunCreate(ctx, obj); err != nil {
+							return nil, err
+						}
+					}
 					result = obj
 					return nil, errDryRun
 				}
@@ -139,6 +144,11 @@ func (h *Handler) updateStored(ctx context.Context, s *scope, spec updateSpec) (
 				return nil, errDeleteOnUpdate
 			}
 			if spec.dryRun {
+				if dr, ok := s.ep.store.(dryRunUpdater); ok {
+					if err := dr.DryRunUpdate(ctx, obj, current); err != nil {
+						return nil, err
+					}
+				}
 				return nil, errDryRun
 			}
 			return obj, nil

@@ -11,8 +11,9 @@
 // it marks values held by Services but missing from a bitmap, and frees
 // values no Service holds once it has seen them unused several times in a
 // row (an allocation whose Service write is still in flight looks unused
-// for a moment). A dry-run create (DryRunCreate) fills in what the
-// Service would get from the current bitmaps without reserving anything.
+// for a moment). A dry-run create or update (DryRunCreate,
+// DryRunUpdate) fills in what the Service would get from the current
+// bitmaps without reserving or freeing anything.
 //
 // It does not serve the IPAddress or ServiceCIDR APIs.
 package servicealloc

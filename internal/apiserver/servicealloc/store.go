@@ -101,3 +101,19 @@ func (s *servicesStore) DryRunCreate(ctx context.Context, obj runtime.Object) er
 	_, _, err := s.alloc.assignMode(ctx, svc, nil, true)
 	return err
 }
+
+// DryRunUpdate fills in what an update of old to obj would be given (a
+// type change to NodePort gets node ports), and reports conflicts, without
+// reserving or freeing anything.
+func (s *servicesStore) DryRunUpdate(ctx context.Context, obj, old runtime.Object) error {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return fmt.Errorf("servicealloc: dry-run update to %T", obj)
+	}
+	var prev *corev1.Service
+	if o, ok := old.(*corev1.Service); ok && o.Name != "" {
+		prev = o
+	}
+	_, _, err := s.alloc.assignMode(ctx, svc, prev, true)
+	return err
+}
