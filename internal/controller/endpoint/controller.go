@@ -67,8 +67,8 @@ func New(cctx controller.Context) (controller.Controller, error) {
 	}
 	// A changed or deleted Endpoints object is re-checked against its Service.
 	if _, err := epInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		UpdateFunc: func(_, obj any) { enqueueKey(c.queue, obj) },
-		DeleteFunc: func(obj any) { enqueueKey(c.queue, obj) },
+		UpdateFunc: func(_, obj any) { controller.EnqueueKey(c.queue, obj) },
+		DeleteFunc: func(obj any) { controller.EnqueueKey(c.queue, obj) },
 	}); err != nil {
 		return nil, fmt.Errorf("%s: add endpoints handler: %w", ControllerName, err)
 	}

@@ -8,6 +8,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/nauta/nauta/internal/controller"
 )
 
 // addHandlers queues a Service key when the Service changes and when a pod
@@ -15,11 +17,7 @@ import (
 // deleted. Both endpoint controllers use it.
 func addHandlers(queue workqueue.TypedRateLimitingInterface[string], services corelisters.ServiceLister,
 	svcInformer, podInformer cache.SharedIndexInformer) error {
-	if _, err := svcInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { enqueueKey(queue, obj) },
-		UpdateFunc: func(_, obj any) { enqueueKey(queue, obj) },
-		DeleteFunc: func(obj any) { enqueueKey(queue, obj) },
-	}); err != nil {
+	if _, err := svcInformer.AddEventHandler(controller.KeyHandler(queue)); err != nil {
 		return fmt.Errorf("add service handler: %w", err)
 	}
 	if _, err := podInformer.AddEventHandler(PodHandler(queue, services)); err != nil {
@@ -57,13 +55,4 @@ func PodHandler(queue workqueue.TypedRateLimitingInterface[string], services cor
 		},
 		DeleteFunc: enqueuePod,
 	}
-}
-
-// enqueueKey queues the namespace/name key of obj (tombstones included).
-func enqueueKey(queue workqueue.TypedRateLimitingInterface[string], obj any) {
-	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
-	if err != nil {
-		return
-	}
-	queue.Add(key)
 }

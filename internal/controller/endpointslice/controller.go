@@ -69,16 +69,7 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		logger:  cctx.Logger.With("controller", ControllerName),
 		tracker: newTracker(),
 	}
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := svcInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, obj any) { enqueue(obj) },
-		DeleteFunc: enqueue,
-	}); err != nil {
+	if _, err := svcInformer.Informer().AddEventHandler(controller.KeyHandler(c.queue)); err != nil {
 		return nil, fmt.Errorf("%s: add service handler: %w", ControllerName, err)
 	}
 	if _, err := podInformer.Informer().AddEventHandler(endpoint.PodHandler(c.queue, c.services)); err != nil {

@@ -64,18 +64,8 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		queue:  controller.NewQueue("endpoint_slice_mirroring", cctx.QueueMetrics),
 		logger: cctx.Logger.With("controller", ControllerName),
 	}
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	handlers := cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, obj any) { enqueue(obj) },
-		DeleteFunc: enqueue,
-	}
 	for _, inf := range []cache.SharedIndexInformer{svcInformer.Informer(), epInformer.Informer()} {
-		if _, err := inf.AddEventHandler(handlers); err != nil {
+		if _, err := inf.AddEventHandler(controller.KeyHandler(c.queue)); err != nil {
 			return nil, err
 		}
 	}

@@ -61,15 +61,7 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		stopRec:  stop,
 		logger:   cctx.Logger.With("controller", ControllerName),
 	}
-	enqueue := func(obj any) {
-		if key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(key)
-		}
-	}
-	if _, err := svcInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, obj any) { enqueue(obj) },
-	}); err != nil {
+	if _, err := svcInformer.Informer().AddEventHandler(controller.KeyHandler(c.queue)); err != nil {
 		return nil, err
 	}
 	nodesChanged := func(any) { c.enqueueLoadBalancers() }
