@@ -23,6 +23,7 @@ import (
 
 	"github.com/nauta/nauta/internal/agent/images"
 	"github.com/nauta/nauta/internal/agent/images/imagestest"
+	"github.com/nauta/nauta/internal/agent/kubeletapi/kubeletapitest"
 )
 
 // The private registry of the imagePullSecrets test: a host that does not
@@ -36,7 +37,7 @@ const (
 )
 
 func TestKubeletPodFeatures(t *testing.T) {
-	requirePrereqs(t)
+	kubeletapitest.RequireRuntime(t)
 	backend := imagestest.NewRegistry(t)
 	registry := newAuthRegistry(t, backend)
 	spec, err := images.BusyboxImageSpec(privateImage)

@@ -41,24 +41,6 @@ const (
 	testPodCIDR = "10.244.251.0/24"
 )
 
-// requirePrereqs fails (never skips) when the machine cannot run pods.
-func requirePrereqs(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatalf("the kubelet test runs containerd and needs root (uid %d); CI=%q", os.Geteuid(), os.Getenv("CI"))
-	}
-	for _, bin := range []string{"containerd", "ctr", "runc"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not found: apt-get install containerd runc; CI=%q", bin, os.Getenv("CI"))
-		}
-	}
-	for _, f := range []string{"/bin/busybox", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/portmap", "/usr/lib/cni/loopback"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Fatalf("%s not found: apt-get install busybox-static containernetworking-plugins; CI=%q", f, os.Getenv("CI"))
-		}
-	}
-}
-
 // testEnv is one control plane, one containerd and one kubelet.
 type testEnv struct {
 	t       *testing.T
@@ -82,7 +64,7 @@ type envOptions struct {
 func startEnv(t *testing.T) *testEnv { return startEnvWith(t, envOptions{}) }
 
 func startEnvWith(t *testing.T, opts envOptions) *testEnv {
-	requirePrereqs(t)
+	kubeletapitest.RequireRuntime(t)
 	restCfg := servertest.Start(t, nil)
 	client := kubernetes.NewForConfigOrDie(restCfg)
 

@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -143,12 +142,7 @@ func TestKernelRules(t *testing.T) {
 				}
 			})
 			t.Run("stale UDP flows are cleared", func(t *testing.T) {
-				if !r.has("conntrack") {
-					if os.Getenv("CI") == "true" {
-						t.Fatal("conntrack tool missing (package conntrack)")
-					}
-					t.Skip("conntrack tool missing")
-				}
+				requireKernelTools(t, "conntrack")
 				flows := func() string {
 					out, _ := r.run(ctx, nil, "conntrack", "-L", "-p", "udp", "--orig-dst", "10.43.0.15")
 					return string(out)

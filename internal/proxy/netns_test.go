@@ -16,8 +16,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// requireKernelTools fails (CI=true) or skips when the kernel tests cannot
-// run here: they need root and the netfilter and iproute2 tools.
+// requireKernelTools fails (never skips, like every prerequisite check of
+// the project) when the kernel tests cannot run here: they need root and
+// the netfilter and iproute2 tools, which scripts/install-deps.sh installs.
 func requireKernelTools(t testing.TB, tools ...string) {
 	t.Helper()
 	missing := []string{}
@@ -32,10 +33,7 @@ func requireKernelTools(t testing.TB, tools ...string) {
 	if len(missing) == 0 {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("kernel test prerequisites missing: %v", missing)
-	}
-	t.Skipf("kernel test prerequisites missing: %v", missing)
+	t.Fatalf("kernel test prerequisites missing: %v (apt-get install iproute2 util-linux nftables iptables conntrack; run as root)", missing)
 }
 
 var netnsSeq atomic.Int32

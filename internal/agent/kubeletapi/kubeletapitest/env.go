@@ -46,7 +46,8 @@ func RequireRuntime(t testing.TB) {
 			t.Fatalf("%s not found: apt-get install containerd runc; CI=%q", bin, os.Getenv("CI"))
 		}
 	}
-	for _, f := range []string{images.BusyboxPath, containerd.DefaultCNIBinDir + "/bridge", containerd.DefaultCNIBinDir + "/host-local", containerd.DefaultCNIBinDir + "/loopback"} {
+	for _, f := range []string{images.BusyboxPath, containerd.DefaultCNIBinDir + "/bridge", containerd.DefaultCNIBinDir + "/host-local",
+		containerd.DefaultCNIBinDir + "/portmap", containerd.DefaultCNIBinDir + "/loopback"} {
 		if _, err := os.Stat(f); err != nil {
 			t.Fatalf("%s not found: apt-get install busybox-static containernetworking-plugins; CI=%q", f, os.Getenv("CI"))
 		}
