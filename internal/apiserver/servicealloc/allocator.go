@@ -3,7 +3,6 @@ package servicealloc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -97,12 +96,6 @@ func New(cfg Config) (*Allocator, error) {
 	}, nil
 }
 
-// IPRange returns the cluster IP range.
-func (a *Allocator) IPRange() IPRange { return a.ips }
-
-// PortRange returns the node port range.
-func (a *Allocator) PortRange() PortRange { return a.ports }
-
 // claims are the range values a Service holds.
 type claims struct {
 	ips   []int // offsets in the IP range
@@ -175,8 +168,4 @@ func (a *Allocator) release(ctx context.Context, c claims) {
 	if _, err := a.ptBM.apply(ctx, change{release: c.ports}); err != nil {
 		a.log.Error("releasing node ports failed; repair will free them", "offsets", c.ports, "err", err)
 	}
-}
-
-func (a *Allocator) String() string {
-	return fmt.Sprintf("servicealloc(%s, %s)", a.ips, a.ports)
 }
