@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -179,7 +180,7 @@ running anything.`,
 			if err != nil {
 				return err
 			}
-			go procmem.TrimAfterStartup(log)
+			go trimAgentAfterStartup(cmd.Context(), log)
 			return run.Start(cmd.Context())
 		},
 	}
@@ -194,6 +195,20 @@ running anything.`,
 	f.BoolVar(&cleanup, "cleanup", false, "remove the Service proxy's nftables and iptables rules, then exit")
 	flags.add(f)
 	return cmd
+}
+
+// agentStartupSettle is how long after start the agent is assumed done
+// with start-up: containerd answered, the node registered, the informers
+// listed and the proxy's first sync ran (a few seconds on a loaded node).
+const agentStartupSettle = 30 * time.Second
+
+// trimAgentAfterStartup returns start-up memory once the agent settled.
+func trimAgentAfterStartup(ctx context.Context, log *slog.Logger) {
+	select {
+	case <-time.After(agentStartupSettle):
+		procmem.TrimAfterStartup(log)
+	case <-ctx.Done():
+	}
 }
 
 // defaultClusterDNS is the kube-dns Service IP of the default service

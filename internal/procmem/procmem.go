@@ -11,9 +11,17 @@ import (
 // TrimAfterStartup returns the heap garbage of one-off start-up work, such
 // as building the OpenAPI documents from the Go types, to the operating
 // system at once.
+//
+// It also releases the executable's read-only pages that start-up touched
+// (ReleaseStartupBinaryPages), so what stays resident is what the running
+// process keeps using.
 func TrimAfterStartup(log *slog.Logger) {
 	debug.FreeOSMemory()
-	log.Debug("returned start-up garbage to the operating system")
+	released, err := ReleaseStartupBinaryPages()
+	if err != nil {
+		log.Warn("could not release the binary's start-up pages", "err", err)
+	}
+	log.Debug("returned start-up memory to the operating system", "binaryMappingBytes", released)
 }
 
 // ServerGCPercent is the garbage collector target `nauta server` runs with
