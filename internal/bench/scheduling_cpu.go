@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -76,4 +77,41 @@ func fetchCPUProfile(ctx context.Context, client kubernetes.Interface, d time.Du
 		return fmt.Errorf("cpu profile: %w", err)
 	}
 	return nil
+}
+
+// settleWindow is how long each CPU reading of waitSettled lasts, and
+// settledDelta how close two consecutive readings must be (in cores).
+const (
+	settleWindow = 5 * time.Second
+	settledDelta = 0.1
+)
+
+// waitSettled waits until two consecutive settleWindow readings of the
+// process's CPU use differ by less than settledDelta cores, or until max
+// passed. It returns how long it waited.
+func waitSettled(ctx context.Context, pid int, max time.Duration) (time.Duration, error) {
+	start := time.Now()
+	prev := -1.0
+	for time.Since(start) < max {
+		c0, err := procCPU(pid)
+		if err != nil {
+			return 0, fmt.Errorf("server CPU: %w", err)
+		}
+		t0 := time.Now()
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(settleWindow):
+		}
+		c1, err := procCPU(pid)
+		if err != nil {
+			return 0, fmt.Errorf("server CPU: %w", err)
+		}
+		cores := (c1 - c0).Seconds() / time.Since(t0).Seconds()
+		if prev >= 0 && math.Abs(cores-prev) < settledDelta {
+			break
+		}
+		prev = cores
+	}
+	return time.Since(start), nil
 }

@@ -86,6 +86,7 @@ that process, so its RSS includes them.`,
 	f.BoolVar(&cfg.Spread, "spread", false, "give pods a zone topology spread constraint (maxSkew 1, DoNotSchedule)")
 	f.IntVar(&cfg.Creators, "creators", 16, "concurrent clients creating the Deployments")
 	f.DurationVar(&cfg.NodeWait, "node-wait", 10*time.Minute, "how long to wait for the nodes to be Ready")
+	f.DurationVar(&cfg.Settle, "settle", 2*time.Minute, "after the nodes are Ready, wait at most this long for the server's CPU use to level off before the load (0: do not wait)")
 	f.DurationVar(&cfg.IdleSample, "idle-sample", 10*time.Second, "measure the server's idle CPU use for this long before the load (0: skip)")
 	f.StringVar(&cfg.CPUProfile, "cpu-profile", "", "write a CPU profile of the server, taken during the load, to this file")
 	f.DurationVar(&cfg.CPUProfileDuration, "cpu-profile-duration", 30*time.Second, "how long the --cpu-profile covers, from the first create")

@@ -12,6 +12,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/sys/unix"
@@ -173,14 +174,11 @@ func (e *Embedded) Start(ctx context.Context) error {
 		return nil
 	}
 
-	client, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{e.cfg.ClientURL},
-		DialTimeout: 5 * time.Second,
-		Logger:      e.zap.Named("client"),
-	})
-	if err != nil {
-		return fmt.Errorf("etcd: client: %w", err)
-	}
+	// The API server in this process calls etcd's server functions
+	// directly, as etcd's own proxy does: no gRPC framing, TCP or
+	// protobuf copies per request. The client URL still serves etcdctl
+	// and other processes.
+	client := v3client.New(etcd.Server)
 	e.client = client
 	close(e.ready)
 	e.cfg.Logger.Info("embedded etcd ready", "dir", e.cfg.Dir, "endpoint", e.cfg.ClientURL)

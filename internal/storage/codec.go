@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	jsonserializer "k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+
+	"github.com/nauta/nauta/internal/apischeme"
 )
 
 // protoPrefix starts every protobuf-encoded value (the k8s envelope).
@@ -34,7 +36,13 @@ func newCodec(scheme *runtime.Scheme) *codec {
 // resourceVersion cleared (etcd's mod revision is the resourceVersion). obj
 // itself is not changed.
 func (c *codec) encode(obj runtime.Object) ([]byte, error) {
-	obj = obj.DeepCopyObject()
+	// Only kind and resourceVersion change below; the object stays the
+	// caller's.
+	if cp, ok := apischeme.ShallowCopy(obj); ok {
+		obj = cp
+	} else {
+		obj = obj.DeepCopyObject()
+	}
 	gvks, _, err := c.scheme.ObjectKinds(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode %T: %w", obj, err)

@@ -371,6 +371,23 @@ func (ep *endpoint) toStorage(obj runtime.Object) (runtime.Object, error) {
 	return out, nil
 }
 
+// servedView is served for objects that are only encoded: when no
+// conversion is needed it copies the top-level struct alone (so setting
+// apiVersion/kind does not touch the shared stored object) instead of the
+// whole object. The result shares maps, slices and pointers with stored
+// and must not be modified.
+func (ep *endpoint) servedView(stored runtime.Object) (runtime.Object, error) {
+	if ep.res.FromStorage != nil {
+		return ep.served(stored)
+	}
+	out, ok := apischeme.ShallowCopy(stored)
+	if !ok {
+		return ep.served(stored)
+	}
+	out.GetObjectKind().SetGroupVersionKind(ep.gvk)
+	return out, nil
+}
+
 // served returns a copy of a stored object in the served version with its
 // apiVersion/kind set.
 func (ep *endpoint) served(stored runtime.Object) (runtime.Object, error) {

@@ -30,7 +30,7 @@ func (s *scope) render(stored runtime.Object) (runtime.Object, error) {
 		if isList {
 			return s.ep.servedList(stored)
 		}
-		return s.ep.served(stored)
+		return s.ep.servedView(stored)
 	case target.Kind == "Table":
 		return s.asTable(stored, isList, *target)
 	case target.Kind == "PartialObjectMetadata":

