@@ -18,10 +18,23 @@ func (c *Cacher) Create(ctx context.Context, key string, obj, out runtime.Object
 	return c.cfg.Store.Create(ctx, key, obj, out)
 }
 
-// GuaranteedUpdate goes to the store.
+// GuaranteedUpdate goes to the store, starting from the cached object
+// when there is one (the store checks it against etcd).
 func (c *Cacher) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc) error {
-	return c.cfg.Store.GuaranteedUpdate(ctx, key, out, ignoreNotFound, preconditions, tryUpdate)
+	updater, ok := c.cfg.Store.(storage.CachedUpdater)
+	if !ok {
+		return c.cfg.Store.GuaranteedUpdate(ctx, key, out, ignoreNotFound, preconditions, tryUpdate)
+	}
+	var cached runtime.Object
+	if newScope(c.prefix, true).contains(key) && c.isReady() {
+		c.mu.RLock()
+		if el := c.objects[key]; el != nil {
+			cached = el.obj
+		}
+		c.mu.RUnlock()
+	}
+	return updater.GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, cached)
 }
 
 // Delete goes to the store.
