@@ -61,13 +61,6 @@ type Interface interface {
 	CurrentResourceVersion(ctx context.Context) (uint64, error)
 }
 
-// CachedUpdater is a store that can start a GuaranteedUpdate from a
-// watch cache's copy of the object instead of reading it first.
-type CachedUpdater interface {
-	GuaranteedUpdateFrom(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
-		preconditions *Preconditions, tryUpdate UpdateFunc, cached runtime.Object) error
-}
-
 // UpdateFunc computes the new object from the current one. Returning an
 // error aborts the update with that error.
 type UpdateFunc func(current runtime.Object) (updated runtime.Object, err error)

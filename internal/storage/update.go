@@ -18,9 +18,6 @@ type objState struct {
 	data   []byte
 	rev    int64 // mod revision; 0 when the key is missing
 	exists bool
-	// fromCache: obj came from the watch cache and may be stale; data is
-	// unknown. A failure or no-op decided on it is checked against etcd.
-	fromCache bool
 }
 
 // stateOf builds the state of key from a range response's kvs; a missing key
@@ -43,20 +40,6 @@ func (s *Store) readState(ctx context.Context, key string, out runtime.Object) (
 		return nil, fmt.Errorf("etcd get %q: %w", key, err)
 	}
 	return s.stateOf(resp.Kvs, out)
-}
-
-// cachedState is the state a watch-cache object stands for: its
-// resourceVersion is the key's mod revision when it was cached.
-func cachedState(obj runtime.Object) (*objState, error) {
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return nil, err
-	}
-	rev, err := ParseResourceVersion(m.GetResourceVersion())
-	if err != nil || rev == 0 {
-		return nil, fmt.Errorf("cached object without a resourceVersion: %w", err)
-	}
-	return &objState{obj: obj, rev: int64(rev), exists: true, fromCache: true}, nil
 }
 
 // stateFromElse reads the state out of a failed txn's Else(OpGet(key)).
@@ -92,39 +75,11 @@ func checkPreconditions(key string, p *Preconditions, obj runtime.Object) error 
 // GuaranteedUpdate reads key, applies tryUpdate and writes the result with a
 // compare-and-swap on the mod revision, retrying on concurrent writes.
 func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
-	preconditions *Preconditions, tryUpdate UpdateFunc) error {
-	return s.GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, nil)
-}
-
-// GuaranteedUpdateFrom is GuaranteedUpdate starting from cached, the
-// watch cache's copy of key (read-only, nil when it has none), instead of
-// reading etcd first: the compare-and-swap catches a stale copy, and a
-// precondition failure, update error or no-op seen on it is confirmed on
-// etcd's current object before it is returned, as upstream does.
-func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
-	preconditions *Preconditions, tryUpdate UpdateFunc, cached runtime.Object) (err error) {
+	preconditions *Preconditions, tryUpdate UpdateFunc) (err error) {
 	defer observe("update", key, time.Now(), &err)
-	var state *objState
-	if cached != nil {
-		state, err = cachedState(cached)
-	}
-	if state == nil || err != nil {
-		if state, err = s.readState(ctx, key, out); err != nil {
-			return err
-		}
-	}
-	// refresh replaces a cached state with etcd's current one; it reports
-	// false when the state already was current.
-	refresh := func() (bool, error) {
-		if !state.fromCache {
-			return false, nil
-		}
-		fresh, err := s.readState(ctx, key, out)
-		if err != nil {
-			return false, err
-		}
-		state = fresh
-		return true, nil
+	state, err := s.readState(ctx, key, out)
+	if err != nil {
+		return err
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -134,39 +89,18 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 			return NewError(ErrKeyNotFound, key, 0, "")
 		}
 		if err := checkPreconditions(key, preconditions, state.obj); err != nil {
-			if again, rerr := refresh(); rerr != nil || again {
-				if rerr != nil {
-					return rerr
-				}
-				continue
-			}
 			return err
 		}
 		// tryUpdate may change what it is given; keep state.obj intact.
 		updated, err := tryUpdate(state.obj.DeepCopyObject())
 		if err != nil {
-			if again, rerr := refresh(); rerr != nil || again {
-				if rerr != nil {
-					return rerr
-				}
-				continue
-			}
 			return err
 		}
 		data, err := s.codec.encode(updated)
 		if err != nil {
 			return err
 		}
-		if state.fromCache {
-			// A no-op cannot be told without the stored bytes; every
-			// other write is checked by the compare-and-swap below.
-			if cachedData, err := s.codec.encode(state.obj); err == nil && bytes.Equal(data, cachedData) {
-				if _, err := refresh(); err != nil {
-					return err
-				}
-				continue
-			}
-		} else if state.exists && bytes.Equal(data, state.data) {
+		if state.exists && bytes.Equal(data, state.data) {
 			return s.codec.copyInto(out, state.obj)
 		}
 

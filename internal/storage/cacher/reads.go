@@ -18,23 +18,10 @@ func (c *Cacher) Create(ctx context.Context, key string, obj, out runtime.Object
 	return c.cfg.Store.Create(ctx, key, obj, out)
 }
 
-// GuaranteedUpdate goes to the store, starting from the cached object
-// when there is one (the store checks it against etcd).
+// GuaranteedUpdate goes to the store.
 func (c *Cacher) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc) error {
-	updater, ok := c.cfg.Store.(storage.CachedUpdater)
-	if !ok {
-		return c.cfg.Store.GuaranteedUpdate(ctx, key, out, ignoreNotFound, preconditions, tryUpdate)
-	}
-	var cached runtime.Object
-	if newScope(c.prefix, true).contains(key) && c.isReady() {
-		c.mu.RLock()
-		if el := c.objects[key]; el != nil {
-			cached = el.obj
-		}
-		c.mu.RUnlock()
-	}
-	return updater.GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, cached)
+	return c.cfg.Store.GuaranteedUpdate(ctx, key, out, ignoreNotFound, preconditions, tryUpdate)
 }
 
 // Delete goes to the store.
