@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 
+	"github.com/nauta/nauta/internal/agent/containerd"
 	"github.com/nauta/nauta/internal/bench"
 )
 
@@ -116,6 +117,9 @@ func (a *benchAgent) stop() {
 		_ = a.cmd.Process.Kill()
 		<-done
 	}
+	// A shim whose sandbox was removed just before the agent stopped its
+	// containerd would outlive the data dir forever.
+	containerd.KillShims(containerd.SocketPath(filepath.Join(a.dir, "agent")))
 	_ = os.RemoveAll(a.dir)
 	if !a.keepLog {
 		_ = os.Remove(a.logPath)

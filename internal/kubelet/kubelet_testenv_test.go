@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/nauta/nauta/internal/agent/containerd"
 	"github.com/nauta/nauta/internal/agent/images/imagestest"
 )
 
@@ -113,33 +114,12 @@ func mainRunning(p *v1.Pod) bool {
 	return p.Status.Phase == v1.PodRunning && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].State.Running != nil
 }
 
-// shimIDs lists the -id arguments of the containerd-shim-runc-v2
-// processes serving the containerd at address.
+// shimIDs lists the ids of the shims serving the containerd at address.
 func shimIDs(t *testing.T, address string) map[string]bool {
 	t.Helper()
 	ids := map[string]bool{}
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) == 0 || filepath.Base(args[0]) != "containerd-shim-runc-v2" {
-			continue
-		}
-		id, addr := "", ""
-		for i := 0; i+1 < len(args); i++ {
-			switch args[i] {
-			case "-id":
-				id = args[i+1]
-			case "-address":
-				addr = args[i+1]
-			}
-		}
-		if addr == address && id != "" {
-			ids[id] = true
-		}
+	for id := range containerd.Shims(address) {
+		ids[id] = true
 	}
 	return ids
 }
