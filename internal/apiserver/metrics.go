@@ -1,7 +1,6 @@
 package apiserver
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nauta/nauta/internal/apiserver/request"
+
+	"github.com/nauta/nauta/internal/metricsreg"
 )
 
 const metricsComponent = "apiserver"
@@ -42,29 +43,16 @@ func newRequestMetrics(reg *prometheus.Registry) (*requestMetrics, error) {
 		}, []string{"request_kind"}),
 	}
 	var err error
-	if m.total, err = register(reg, m.total); err != nil {
+	if m.total, err = metricsreg.Register(reg, m.total); err != nil {
 		return nil, err
 	}
-	if m.duration, err = register(reg, m.duration); err != nil {
+	if m.duration, err = metricsreg.Register(reg, m.duration); err != nil {
 		return nil, err
 	}
-	if m.inflight, err = register(reg, m.inflight); err != nil {
+	if m.inflight, err = metricsreg.Register(reg, m.inflight); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// register registers c, reusing the collector already registered under
-// the same name (two servers sharing a registry, as in tests).
-func register[C prometheus.Collector](reg *prometheus.Registry, c C) (C, error) {
-	err := reg.Register(c)
-	var already prometheus.AlreadyRegisteredError
-	if errors.As(err, &already) {
-		if existing, ok := already.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }
 
 // newDefaultRegistry returns a registry with the Go runtime and process

@@ -7,6 +7,8 @@ import (
 
 	mdns "github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nauta/nauta/internal/metricsreg"
 )
 
 // metrics are CoreDNS's request and response counters, same names and
@@ -43,30 +45,11 @@ func newMetrics(reg prometheus.Registerer, server string) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	err := errors.Join(register(reg, &m.requests), register(reg, &m.responses), register(reg, &m.forwards))
+	err := errors.Join(metricsreg.RegisterInto(reg, &m.requests), metricsreg.RegisterInto(reg, &m.responses), metricsreg.RegisterInto(reg, &m.forwards))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dns metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers *c, or takes the collector already registered under
-// the same name (a second server in the process).
-func register[T prometheus.Collector](reg prometheus.Registerer, c *T) error {
-	err := reg.Register(*c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		existing, ok := are.ExistingCollector.(T)
-		if !ok {
-			return fmt.Errorf("dns metrics: %w", err)
-		}
-		*c = existing
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("dns metrics: %w", err)
-	}
-	return nil
 }
 
 // metricsZone is the zone label: the cluster zone, a reverse zone or ".".

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nauta/nauta/internal/metricsreg"
 )
 
 // metrics are upstream kube-scheduler's main metrics, same names.
@@ -49,34 +51,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	err := errors.Join(
-		register(reg, &m.attempts),
-		register(reg, &m.attemptDuration),
-		register(reg, &m.pending),
-		register(reg, &m.preemptions),
+		metricsreg.RegisterInto(reg, &m.attempts),
+		metricsreg.RegisterInto(reg, &m.attemptDuration),
+		metricsreg.RegisterInto(reg, &m.pending),
+		metricsreg.RegisterInto(reg, &m.preemptions),
 	)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scheduler metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers *c, or replaces it with the collector already
-// registered under the same name.
-func register[T prometheus.Collector](reg prometheus.Registerer, c *T) error {
-	err := reg.Register(*c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		existing, ok := are.ExistingCollector.(T)
-		if !ok {
-			return fmt.Errorf("scheduler metrics: %w", err)
-		}
-		*c = existing
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("scheduler metrics: %w", err)
-	}
-	return nil
 }
 
 func (m *metrics) observeQueue(q *Queue) {

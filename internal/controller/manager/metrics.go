@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/nauta/nauta/internal/metricsreg"
 )
 
 // queueMetrics exports client-go workqueue metrics under the names upstream
@@ -81,24 +83,8 @@ func histogramVec(name, help string) *prometheus.HistogramVec {
 // registered under the same description if there is one.
 func registerInto[C prometheus.Collector](reg prometheus.Registerer, c *C) error {
 	var err error
-	*c, err = register(reg, *c)
+	*c, err = metricsreg.Register(reg, *c)
 	return err
-}
-
-// register registers c, or returns the collector already registered under
-// the same description.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var already prometheus.AlreadyRegisteredError
-	if errors.As(err, &already) {
-		if existing, ok := already.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }
 
 func (m *queueMetrics) NewDepthMetric(name string) workqueue.GaugeMetric {
