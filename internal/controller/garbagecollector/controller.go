@@ -155,7 +155,7 @@ func (c *Controller) observe(resource schema.GroupVersionResource, obj any, dele
 		}
 	} else {
 		old = c.graph.upsert(n)
-		if needsAttention(old, n) {
+		if needsAttention(old, n, c.graph.ownersObserved(n)) {
 			c.queue.Add(string(n.uid))
 		}
 	}
@@ -184,17 +184,20 @@ func (c *Controller) forgetResource(_ schema.GroupVersionResource, store cache.S
 }
 
 // needsAttention reports whether a change from old (nil: newly seen) to n
-// may call for work on n itself: a new object with owners, changed owner
-// references, or a deletion waiting on the collector. Other updates (status
-// churn of owned pods) are skipped to spare the API server the owner reads.
-func needsAttention(old, n *node) bool {
+// may call for work on n itself: a new object or changed owner references
+// with an owner the graph has not observed (ownersObserved false), or a
+// deletion waiting on the collector. Other changes (status churn of owned
+// pods, pods created by an observed ReplicaSet) are skipped to spare the
+// API server the live reads; an observed owner's deletion queues its
+// dependents then.
+func needsAttention(old, n *node, ownersObserved bool) bool {
 	waiting := n.deleting && (n.hasFinalizer(metav1.FinalizerOrphanDependents) || n.hasFinalizer(metav1.FinalizerDeleteDependents))
 	if old == nil {
-		return len(n.owners) > 0 || waiting
+		return (len(n.owners) > 0 && !ownersObserved) || waiting
 	}
 	if !slices.EqualFunc(old.owners, n.owners, func(a, b metav1.OwnerReference) bool {
 		return a.UID == b.UID && ptrEqual(a.BlockOwnerDeletion, b.BlockOwnerDeletion)
-	}) {
+	}) && len(n.owners) > 0 && !ownersObserved {
 		return true
 	}
 	return waiting && (!old.deleting || !slices.Equal(old.finalizers, n.finalizers))

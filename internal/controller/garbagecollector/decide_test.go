@@ -109,22 +109,56 @@ func TestNeedsAttention(t *testing.T) {
 	tests := []struct {
 		name     string
 		old, new *node
+		observed bool // every owner of new is in the graph
 		want     bool
 	}{
-		{"new with owner", nil, owned, true},
-		{"new without owner", nil, free, false},
-		{"new, foreground deleting", nil, foreground, true},
-		{"status update of owned object", owned, owned, false},
-		{"owner added", free, owned, true},
-		{"owner removed", owned, free, true},
-		{"block flag changed", owned, &node{uid: "x", owners: []metav1.OwnerReference{ref("a", true)}}, true},
-		{"starts foreground deletion", free, foreground, true},
-		{"foreground unchanged", foreground, foreground, false},
-		{"deleting for another finalizer", free, other, false},
+		{"new with unobserved owner", nil, owned, false, true},
+		{"new with observed owner", nil, owned, true, false},
+		{"new without owner", nil, free, true, false},
+		{"new, foreground deleting", nil, foreground, true, true},
+		{"status update of owned object", owned, owned, false, false},
+		{"unobserved owner added", free, owned, false, true},
+		{"observed owner added", free, owned, true, false},
+		{"last owner removed", owned, free, true, false},
+		{"block flag changed, owner unobserved", owned, &node{uid: "x", owners: []metav1.OwnerReference{ref("a", true)}}, false, true},
+		{"block flag changed, owner observed", owned, &node{uid: "x", owners: []metav1.OwnerReference{ref("a", true)}}, true, false},
+		{"starts foreground deletion", free, foreground, true, true},
+		{"foreground unchanged", foreground, foreground, true, false},
+		{"deleting for another finalizer", free, other, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := needsAttention(tt.old, tt.new); got != tt.want {
+			if got := needsAttention(tt.old, tt.new, tt.observed); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOwnersObserved(t *testing.T) {
+	g := newGraph()
+	g.upsert(&node{uid: "rs", namespace: "a", name: "rs"})
+	g.upsert(&node{uid: "pv", name: "pv"})
+	owned := func(ns string, refs ...metav1.OwnerReference) *node {
+		return &node{uid: "x", namespace: ns, owners: refs}
+	}
+	tests := []struct {
+		name string
+		n    *node
+		want bool
+	}{
+		{"no owners", owned("a"), true},
+		{"observed namespaced owner", owned("a", ref("rs", false)), true},
+		{"observed cluster-scoped owner", owned("a", ref("pv", false)), true},
+		{"unknown uid", owned("a", ref("gone", false)), false},
+		{"one of two unknown", owned("a", ref("rs", false), ref("gone", false)), false},
+		{"owner in another namespace", owned("b", ref("rs", false)), false},
+		{"namespaced owner of a cluster-scoped object", owned("", ref("rs", false)), false},
+		{"name does not match the uid", owned("a", metav1.OwnerReference{Name: "other", UID: "rs"}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := g.ownersObserved(tt.n); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})

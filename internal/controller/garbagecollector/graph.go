@@ -107,6 +107,22 @@ func (g *graph) get(uid types.UID) (*node, bool) {
 	return n, ok
 }
 
+// ownersObserved reports whether every owner n references is in the graph
+// under the name and namespace the reference implies (a cluster-scoped
+// owner has none). Such owners exist as far as the informers know, and
+// their removal queues n again, so n needs no live owner reads now.
+func (g *graph) ownersObserved(n *node) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, ref := range n.owners {
+		o := g.nodes[ref.UID]
+		if o == nil || o.name != ref.Name || (o.namespace != "" && o.namespace != n.namespace) {
+			return false
+		}
+	}
+	return true
+}
+
 // dependentsOf returns the observed objects referencing owner.
 func (g *graph) dependentsOf(owner types.UID) []*node {
 	g.mu.Lock()
