@@ -265,8 +265,12 @@ func (s *Server) startControlPlane(g, controllers *group, backend etcd.Backend, 
 		}
 		controllers.Go("kubernetes service", ks)
 	}
+	inProcess, err := inProcessConfig(ctx, loopback, api.Handler(), bundle, s.cfg.Logger)
+	if err != nil {
+		return err
+	}
 	for _, c := range s.cfg.Controllers {
-		r, err := c.New(rest.CopyConfig(loopback))
+		r, err := c.New(rest.CopyConfig(inProcess))
 		if err != nil {
 			return fmt.Errorf("controller %s: %w", c.Name, err)
 		}
