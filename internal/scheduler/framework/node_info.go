@@ -107,7 +107,16 @@ type PodInfo struct {
 
 // NewPodInfo derives a PodInfo.
 func NewPodInfo(pod *v1.Pod) *PodInfo {
-	pi := &PodInfo{Pod: pod, Requests: PodRequests(pod), NonZeroRequests: PodNonZeroRequests(pod)}
+	pi := NewPodAffinityInfo(pod)
+	pi.Requests, pi.NonZeroRequests = PodRequests(pod), PodNonZeroRequests(pod)
+	return pi
+}
+
+// NewPodAffinityInfo derives a PodInfo without the resource requests, for
+// plugins that only look at the pod's affinity terms: summing requests
+// builds resource maps, the bulk of a PodInfo's cost.
+func NewPodAffinityInfo(pod *v1.Pod) *PodInfo {
+	pi := &PodInfo{Pod: pod}
 	aff := pod.Spec.Affinity
 	if aff == nil {
 		return pi

@@ -135,7 +135,7 @@ func (p *InterPodAffinity) updateCounts(state *framework.CycleState, pod *v1.Pod
 // selects the incoming pod.
 func (p *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleState, pod *v1.Pod) *framework.Status {
 	snap := p.h.Snapshot()
-	pi := framework.NewPodInfo(pod)
+	pi := framework.NewPodAffinityInfo(pod)
 	if pi.ParseError != nil {
 		return framework.AsStatus(pi.ParseError)
 	}
@@ -267,7 +267,7 @@ func (s *affinityScoreState) add(node *v1.Node, key string, w int64) {
 // results carry over from pod to pod in the cache.
 func (p *InterPodAffinity) PreScore(_ context.Context, state *framework.CycleState, pod *v1.Pod, _ []*framework.NodeInfo) *framework.Status {
 	snap := p.h.Snapshot()
-	pi := framework.NewPodInfo(pod)
+	pi := framework.NewPodAffinityInfo(pod)
 	if pi.ParseError != nil {
 		return framework.AsStatus(pi.ParseError)
 	}

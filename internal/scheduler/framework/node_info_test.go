@@ -1,0 +1,54 @@
+package framework
+
+import (
+	"testing"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestNewPodInfo(t *testing.T) {
+	term := v1.PodAffinityTerm{
+		LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		TopologyKey:   "kubernetes.io/hostname",
+	}
+	pod := &v1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "a"},
+		Spec: v1.PodSpec{
+			Containers: []v1.Container{{Name: "c", Resources: v1.ResourceRequirements{
+				Requests: v1.ResourceList{v1.ResourceCPU: resource.MustParse("250m")},
+			}}},
+			Affinity: &v1.Affinity{PodAntiAffinity: &v1.PodAntiAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution:  []v1.PodAffinityTerm{term},
+				PreferredDuringSchedulingIgnoredDuringExecution: []v1.WeightedPodAffinityTerm{{Weight: 5, PodAffinityTerm: term}},
+			}},
+		},
+	}
+	tests := []struct {
+		name         string
+		info         *PodInfo
+		wantMilliCPU int64
+		wantNonZero  int64 // memory: the scoring default when none is asked for
+	}{
+		{"NewPodInfo", NewPodInfo(pod), 250, DefaultMemoryRequest},
+		{"NewPodAffinityInfo", NewPodAffinityInfo(pod), 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pi := tt.info
+			if pi.ParseError != nil {
+				t.Fatal(pi.ParseError)
+			}
+			if len(pi.RequiredAnti) != 1 || len(pi.PreferredAnti) != 1 || pi.PreferredAnti[0].Weight != 5 {
+				t.Errorf("anti-affinity terms: required %d, preferred %+v", len(pi.RequiredAnti), pi.PreferredAnti)
+			}
+			if len(pi.RequiredAffinity) != 0 || len(pi.PreferredAff) != 0 {
+				t.Errorf("affinity terms the pod does not have: %d, %d", len(pi.RequiredAffinity), len(pi.PreferredAff))
+			}
+			if pi.Requests.MilliCPU != tt.wantMilliCPU || pi.NonZeroRequests.Memory != tt.wantNonZero {
+				t.Errorf("requests %+v, non-zero %+v", pi.Requests, pi.NonZeroRequests)
+			}
+		})
+	}
+}
