@@ -18,6 +18,9 @@ type objState struct {
 	data   []byte
 	rev    int64 // mod revision; 0 when the key is missing
 	exists bool
+	// current is set when the read was linearizable (a quorum read or a
+	// txn's Else); a serializable read may be behind the cluster.
+	current bool
 }
 
 // stateOf builds the state of key from a range response's kvs; a missing key
@@ -34,12 +37,45 @@ func (s *Store) stateOf(kvs []*mvccpb.KeyValue, out runtime.Object) (*objState, 
 	return &objState{obj: obj, data: kv.Value, rev: kv.ModRevision, exists: true}, nil
 }
 
-func (s *Store) readState(ctx context.Context, key string, out runtime.Object) (*objState, error) {
-	resp, err := s.client.Get(ctx, key)
+// readState reads key, serializably unless linearizable is set.
+//
+// Updates and deletes start from a serializable read: it skips the quorum
+// round trip (on a single etcd member it sees every write applied so
+// far), and the compare-and-swap on the mod revision catches a read that
+// was behind. Outcomes decided without a write (not found, failed
+// preconditions, update errors, no-op updates) are confirmed on a
+// linearizable read first (see staleState).
+func (s *Store) readState(ctx context.Context, key string, out runtime.Object, linearizable bool) (*objState, error) {
+	var opts []clientv3.OpOption
+	if !linearizable {
+		opts = append(opts, clientv3.WithSerializable())
+	}
+	resp, err := s.client.Get(ctx, key, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("etcd get %q: %w", key, err)
 	}
-	return s.stateOf(resp.Kvs, out)
+	state, err := s.stateOf(resp.Kvs, out)
+	if err != nil {
+		return nil, err
+	}
+	state.current = linearizable
+	return state, nil
+}
+
+// staleState reports whether state, when it came from a serializable read,
+// is behind etcd; *state is replaced by a linearizable read either way, so
+// the caller retries on the fresh state instead of acting on a stale one.
+func (s *Store) staleState(ctx context.Context, key string, out runtime.Object, state **objState) (bool, error) {
+	old := *state
+	if old.current {
+		return false, nil
+	}
+	fresh, err := s.readState(ctx, key, out, true)
+	if err != nil {
+		return false, err
+	}
+	*state = fresh
+	return fresh.rev != old.rev || fresh.exists != old.exists, nil
 }
 
 // stateFromElse reads the state out of a failed txn's Else(OpGet(key)).
@@ -47,7 +83,12 @@ func (s *Store) stateFromElse(resp *clientv3.TxnResponse, out runtime.Object) (*
 	if len(resp.Responses) == 0 || resp.Responses[0].GetResponseRange() == nil {
 		return nil, fmt.Errorf("etcd txn: missing range response")
 	}
-	return s.stateOf(resp.Responses[0].GetResponseRange().Kvs, out)
+	state, err := s.stateOf(resp.Responses[0].GetResponseRange().Kvs, out)
+	if err != nil {
+		return nil, err
+	}
+	state.current = true
+	return state, nil
 }
 
 // checkPreconditions reports ErrUIDMismatch or ErrConflict when p does not
@@ -77,7 +118,7 @@ func checkPreconditions(key string, p *Preconditions, obj runtime.Object) error 
 func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
 	preconditions *Preconditions, tryUpdate UpdateFunc) (err error) {
 	defer observe("update", key, time.Now(), &err)
-	state, err := s.readState(ctx, key, out)
+	state, err := s.readState(ctx, key, out, false)
 	if err != nil {
 		return err
 	}
@@ -85,22 +126,17 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !state.exists && !ignoreNotFound {
-			return NewError(ErrKeyNotFound, key, 0, "")
-		}
-		if err := checkPreconditions(key, preconditions, state.obj); err != nil {
-			return err
-		}
-		// tryUpdate may change what it is given; keep state.obj intact.
-		updated, err := tryUpdate(state.obj.DeepCopyObject())
-		if err != nil {
-			return err
-		}
-		data, err := s.codec.encode(updated)
-		if err != nil {
-			return err
-		}
-		if state.exists && bytes.Equal(data, state.data) {
+		data, done, err := s.prepareUpdate(key, state, ignoreNotFound, preconditions, tryUpdate)
+		if done || err != nil {
+			// Decided without a write: only on current data.
+			if stale, serr := s.staleState(ctx, key, out, &state); serr != nil {
+				return serr
+			} else if stale {
+				continue
+			}
+			if err != nil {
+				return err
+			}
 			return s.codec.copyInto(out, state.obj)
 		}
 
@@ -125,6 +161,31 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 	}
 }
 
+// prepareUpdate checks state and applies tryUpdate to a copy of it. It
+// returns the data to write, or done when state already holds the result
+// (a no-op update), or the error that ends the update.
+func (s *Store) prepareUpdate(key string, state *objState, ignoreNotFound bool, preconditions *Preconditions, tryUpdate UpdateFunc) ([]byte, bool, error) {
+	if !state.exists && !ignoreNotFound {
+		return nil, false, NewError(ErrKeyNotFound, key, 0, "")
+	}
+	if err := checkPreconditions(key, preconditions, state.obj); err != nil {
+		return nil, false, err
+	}
+	// tryUpdate may change what it is given; keep state.obj intact.
+	updated, err := tryUpdate(state.obj.DeepCopyObject())
+	if err != nil {
+		return nil, false, err
+	}
+	data, err := s.codec.encode(updated)
+	if err != nil {
+		return nil, false, err
+	}
+	if state.exists && bytes.Equal(data, state.data) {
+		return nil, true, nil
+	}
+	return data, false, nil
+}
+
 // Delete removes key after preconditions and validate pass on the current
 // object, retrying on concurrent writes. out receives the last stored state
 // with the deletion revision as resourceVersion (as the DELETED watch event
@@ -132,7 +193,7 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, preconditions *Preconditions,
 	validate ValidateObjectFunc) (err error) {
 	defer observe("delete", key, time.Now(), &err)
-	state, err := s.readState(ctx, key, out)
+	state, err := s.readState(ctx, key, out, false)
 	if err != nil {
 		return err
 	}
@@ -140,16 +201,13 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !state.exists {
-			return NewError(ErrKeyNotFound, key, 0, "")
-		}
-		if err := checkPreconditions(key, preconditions, state.obj); err != nil {
-			return err
-		}
-		if validate != nil {
-			if err := validate(ctx, state.obj); err != nil {
-				return err
+		if err := checkDelete(ctx, key, state, preconditions, validate); err != nil {
+			if stale, serr := s.staleState(ctx, key, out, &state); serr != nil {
+				return serr
+			} else if stale {
+				continue
 			}
+			return err
 		}
 		resp, err := s.client.Txn(ctx).
 			If(clientv3.Compare(clientv3.ModRevision(key), "=", state.rev)).
@@ -167,4 +225,19 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 			return err
 		}
 	}
+}
+
+// checkDelete returns why the object in state may not be deleted, if it
+// may not.
+func checkDelete(ctx context.Context, key string, state *objState, preconditions *Preconditions, validate ValidateObjectFunc) error {
+	if !state.exists {
+		return NewError(ErrKeyNotFound, key, 0, "")
+	}
+	if err := checkPreconditions(key, preconditions, state.obj); err != nil {
+		return err
+	}
+	if validate != nil {
+		return validate(ctx, state.obj)
+	}
+	return nil
 }
