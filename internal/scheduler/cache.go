@@ -14,6 +14,7 @@ import (
 
 type podState struct {
 	pod     *v1.Pod
+	info    *framework.PodInfo
 	assumed bool
 }
 
@@ -105,7 +106,7 @@ func (c *Cache) AssumePod(pod *v1.Pod) error {
 	if _, ok := c.pods[pod.UID]; ok {
 		return fmt.Errorf("pod %s/%s is already in the cache", pod.Namespace, pod.Name)
 	}
-	c.addPodLocked(pod, true)
+	c.addPodLocked(pod, nil, true)
 	return nil
 }
 
@@ -132,10 +133,12 @@ func (c *Cache) IsAssumed(pod *v1.Pod) bool {
 func (c *Cache) AddPod(pod *v1.Pod) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var info *framework.PodInfo
 	if ps, ok := c.pods[pod.UID]; ok {
 		c.removePodLocked(ps.pod)
+		info = ps.info.Updated(pod)
 	}
-	c.addPodLocked(pod, false)
+	c.addPodLocked(pod, info, false)
 }
 
 // UpdatePod replaces a bound pod.
@@ -150,11 +153,15 @@ func (c *Cache) RemovePod(pod *v1.Pod) {
 	}
 }
 
-func (c *Cache) addPodLocked(pod *v1.Pod, assumed bool) {
+// addPodLocked accounts pod with info, derived anew when nil.
+func (c *Cache) addPodLocked(pod *v1.Pod, info *framework.PodInfo, assumed bool) {
+	if info == nil {
+		info = framework.NewPodInfo(pod)
+	}
 	ni := c.nodeLocked(pod.Spec.NodeName)
-	ni.AddPod(framework.NewPodInfo(pod))
+	ni.AddPod(info)
 	c.touch(pod.Spec.NodeName, ni)
-	c.pods[pod.UID] = &podState{pod: pod, assumed: assumed}
+	c.pods[pod.UID] = &podState{pod: pod, info: info, assumed: assumed}
 }
 
 func (c *Cache) removePodLocked(pod *v1.Pod) {

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -110,6 +111,39 @@ func NewPodInfo(pod *v1.Pod) *PodInfo {
 	pi := NewPodAffinityInfo(pod)
 	pi.Requests, pi.NonZeroRequests = PodRequests(pod), PodNonZeroRequests(pod)
 	return pi
+}
+
+// Updated returns the PodInfo of pod, a newer version of pi.Pod: what pi
+// derived is kept when its inputs (requests, overhead, affinity) are
+// unchanged, as they are for status updates, and derived anew otherwise.
+func (pi *PodInfo) Updated(pod *v1.Pod) *PodInfo {
+	if !sameDerivationInputs(pi.Pod, pod) {
+		return NewPodInfo(pod)
+	}
+	cp := *pi
+	cp.Pod = pod
+	return &cp
+}
+
+func sameDerivationInputs(a, b *v1.Pod) bool {
+	if a.Namespace != b.Namespace || len(a.Spec.Containers) != len(b.Spec.Containers) ||
+		len(a.Spec.InitContainers) != len(b.Spec.InitContainers) {
+		return false
+	}
+	eq := apiequality.Semantic.DeepEqual
+	for i := range a.Spec.Containers {
+		if !eq(a.Spec.Containers[i].Resources, b.Spec.Containers[i].Resources) {
+			return false
+		}
+	}
+	for i := range a.Spec.InitContainers {
+		ai, bi := &a.Spec.InitContainers[i], &b.Spec.InitContainers[i]
+		if !eq(ai.Resources, bi.Resources) || !eq(ai.RestartPolicy, bi.RestartPolicy) {
+			return false
+		}
+	}
+	return eq(a.Spec.Overhead, b.Spec.Overhead) && eq(a.Spec.Resources, b.Spec.Resources) &&
+		eq(a.Spec.Affinity, b.Spec.Affinity)
 }
 
 // NewPodAffinityInfo derives a PodInfo without the resource requests, for

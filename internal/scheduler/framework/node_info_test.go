@@ -52,3 +52,68 @@ func TestNewPodInfo(t *testing.T) {
 		})
 	}
 }
+
+func TestPodInfoUpdated(t *testing.T) {
+	base := func() *v1.Pod {
+		return &v1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "a", ResourceVersion: "1"},
+			Spec: v1.PodSpec{
+				NodeName: "n1",
+				Containers: []v1.Container{{Name: "c", Resources: v1.ResourceRequirements{
+					Requests: v1.ResourceList{v1.ResourceCPU: resource.MustParse("250m")},
+				}}},
+			},
+		}
+	}
+	tests := []struct {
+		name       string
+		change     func(p *v1.Pod)
+		wantReused bool
+		wantCPU    int64
+	}{
+		{"status update", func(p *v1.Pod) {
+			p.ResourceVersion = "2"
+			p.Status.Phase = v1.PodRunning
+		}, true, 250},
+		{"same request written differently", func(p *v1.Pod) {
+			p.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("0.25")
+		}, true, 250},
+		{"resized", func(p *v1.Pod) {
+			p.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("500m")
+		}, false, 500},
+		{"overhead added", func(p *v1.Pod) {
+			p.Spec.Overhead = v1.ResourceList{v1.ResourceCPU: resource.MustParse("100m")}
+		}, false, 350},
+		{"affinity added", func(p *v1.Pod) {
+			p.Spec.Affinity = &v1.Affinity{PodAntiAffinity: &v1.PodAntiAffinity{
+				PreferredDuringSchedulingIgnoredDuringExecution: []v1.WeightedPodAffinityTerm{{Weight: 1, PodAffinityTerm: v1.PodAffinityTerm{
+					LabelSelector: &metav1.LabelSelector{}, TopologyKey: "zone",
+				}}},
+			}}
+		}, false, 250},
+		{"sidecar init container added", func(p *v1.Pod) {
+			always := v1.ContainerRestartPolicyAlways
+			p.Spec.InitContainers = []v1.Container{{Name: "s", RestartPolicy: &always}}
+		}, false, 250},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := NewPodInfo(base())
+			pod := base()
+			tt.change(pod)
+			got := old.Updated(pod)
+			if got.Pod != pod {
+				t.Error("the updated PodInfo does not hold the new pod")
+			}
+			if reused := sameDerivationInputs(old.Pod, pod); reused != tt.wantReused {
+				t.Errorf("derived data kept = %v, want %v", reused, tt.wantReused)
+			}
+			if got.Requests.MilliCPU != tt.wantCPU {
+				t.Errorf("cpu request %dm, want %dm", got.Requests.MilliCPU, tt.wantCPU)
+			}
+			if want := NewPodInfo(pod); len(got.PreferredAnti) != len(want.PreferredAnti) {
+				t.Errorf("preferred anti-affinity terms %d, want %d", len(got.PreferredAnti), len(want.PreferredAnti))
+			}
+		})
+	}
+}
