@@ -44,7 +44,7 @@ func TestNewTransportRejectsMissingParts(t *testing.T) {
 func TestRoundTripBufferedResponse(t *testing.T) {
 	type seen struct {
 		method, path, query, uri, host, remote, proto, body string
-		peer                                                 *x509.Certificate
+		peer                                                *x509.Certificate
 	}
 	got := make(chan seen, 1)
 	tr := newTestTransport(t, context.Background(), func(w http.ResponseWriter, r *http.Request) {
