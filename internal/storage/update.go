@@ -44,7 +44,7 @@ func (s *Store) stateOf(kvs []*mvccpb.KeyValue, out runtime.Object) (*objState, 
 // far), and the compare-and-swap on the mod revision catches a read that
 // was behind. Outcomes decided without a write (not found, failed
 // preconditions, update errors, no-op updates) are confirmed on a
-// linearizable read first (see staleState).
+// linearizable read first (see confirm).
 func (s *Store) readState(ctx context.Context, key string, out runtime.Object, linearizable bool) (*objState, error) {
 	var opts []clientv3.OpOption
 	if !linearizable {
@@ -62,20 +62,18 @@ func (s *Store) readState(ctx context.Context, key string, out runtime.Object, l
 	return state, nil
 }
 
-// staleState reports whether state, when it came from a serializable read,
-// is behind etcd; *state is replaced by a linearizable read either way, so
-// the caller retries on the fresh state instead of acting on a stale one.
-func (s *Store) staleState(ctx context.Context, key string, out runtime.Object, state **objState) (bool, error) {
-	old := *state
-	if old.current {
-		return false, nil
+// confirm returns state as a linearizable read sees it now, and whether
+// that differs from state (read serializably, it may have been behind).
+// The caller retries on a changed state instead of acting on an old one.
+func (s *Store) confirm(ctx context.Context, key string, out runtime.Object, state *objState) (*objState, bool, error) {
+	if state.current {
+		return state, false, nil
 	}
 	fresh, err := s.readState(ctx, key, out, true)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	*state = fresh
-	return fresh.rev != old.rev || fresh.exists != old.exists, nil
+	return fresh, fresh.rev != state.rev || fresh.exists != state.exists, nil
 }
 
 // stateFromElse reads the state out of a failed txn's Else(OpGet(key)).
@@ -129,9 +127,11 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 		data, done, err := s.prepareUpdate(key, state, ignoreNotFound, preconditions, tryUpdate)
 		if done || err != nil {
 			// Decided without a write: only on current data.
-			if stale, serr := s.staleState(ctx, key, out, &state); serr != nil {
-				return serr
-			} else if stale {
+			fresh, changed, cerr := s.confirm(ctx, key, out, state)
+			if cerr != nil {
+				return cerr
+			}
+			if state = fresh; changed {
 				continue
 			}
 			if err != nil {
@@ -202,9 +202,11 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 			return err
 		}
 		if err := checkDelete(ctx, key, state, preconditions, validate); err != nil {
-			if stale, serr := s.staleState(ctx, key, out, &state); serr != nil {
-				return serr
-			} else if stale {
+			fresh, changed, cerr := s.confirm(ctx, key, out, state)
+			if cerr != nil {
+				return cerr
+			}
+			if state = fresh; changed {
 				continue
 			}
 			return err

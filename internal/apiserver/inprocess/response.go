@@ -61,10 +61,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.body.buffered()+len(p) > handOverSize {
-		w.handOver()
-	}
-	return w.body.write(p)
+	return w.body.write(p, w.handOver)
 }
 
 // Flush hands the response over; later writes reach the client as they
@@ -158,10 +155,13 @@ func (p *bodyPipe) buffered() int {
 	return p.buf.Len()
 }
 
-func (p *bodyPipe) write(b []byte) (int, error) {
+// write appends b. When that would take the buffer past handOverSize it
+// calls full, which hands the response to the client, and waits for reads.
+func (p *bodyPipe) write(b []byte, full func()) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.rerr == nil && p.buf.Len() > 0 && p.buf.Len()+len(b) > handOverSize {
+		full()
 		p.changed.Wait()
 	}
 	if p.rerr != nil {
