@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/nauta/nauta/internal/apiserver/inprocess"
 	"github.com/nauta/nauta/internal/scheduler/framework"
 	"github.com/nauta/nauta/internal/scheduler/plugins"
 )
@@ -77,10 +78,13 @@ type Config struct {
 
 // Scheduler is a Runnable that schedules pending pods.
 type Scheduler struct {
-	cfg     Config
-	client  kubernetes.Interface
-	log     *slog.Logger
-	metrics *metrics
+	cfg    Config
+	client kubernetes.Interface
+	// inProcess is the API server's in-process transport when the
+	// scheduler runs in the server's process, else nil.
+	inProcess *inprocess.Transport
+	log       *slog.Logger
+	metrics   *metrics
 }
 
 // New validates and defaults cfg.
@@ -144,7 +148,7 @@ func New(cfg Config) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scheduler{cfg: cfg, client: client, log: cfg.Logger.With("component", "scheduler"), metrics: m}, nil
+	return &Scheduler{cfg: cfg, client: client, inProcess: inprocess.FromConfig(rc), log: cfg.Logger.With("component", "scheduler"), metrics: m}, nil
 }
 
 // Start schedules until ctx ends, while leading when LeaderElect is set.
@@ -185,7 +189,14 @@ func (s *Scheduler) run(ctx context.Context) error {
 	fw.SetEventRecorder(recorder)
 	fw.PercentageOfNodesToScore = s.cfg.PercentageOfNodesToScore
 
-	factory := informers.NewSharedInformerFactoryWithOptions(s.client, 0, informers.WithTransform(trimObject))
+	// In the server's process the informers take the server's own objects,
+	// which cost no memory of their own and must not be trimmed.
+	var options []informers.SharedInformerOption
+	if s.inProcess == nil {
+		options = append(options, informers.WithTransform(trimObject))
+	}
+	factory := informers.NewSharedInformerFactoryWithOptions(s.client, 0, options...)
+	s.inProcess.ShareInformers(factory, metav1.NamespaceAll, nil)
 	st := &state{
 		s:         s,
 		fw:        fw,

@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/nauta/nauta/internal/apiserver/inprocess"
 )
 
 // Runner runs a set of simulated nodes.
@@ -201,22 +203,32 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	r.logger.Info("simulated nodes registered", "nodes", len(r.nodes), "took", time.Since(start).Round(time.Millisecond))
 
-	r.nodeInformer = coreinformers.NewFilteredNodeInformer(r.client, 0, cache.Indexers{},
-		func(o *metav1.ListOptions) { o.LabelSelector = LabelType + "=" + LabelTypeValue })
-	r.nodeLister = corelisters.NewNodeLister(r.nodeInformer.GetIndexer())
+	selectNodes := func(o *metav1.ListOptions) { o.LabelSelector = LabelType + "=" + LabelTypeValue }
 	// Pods can only be filtered server-side by "bound to some node"; ours are
 	// picked out in the handlers.
-	r.podInformer = coreinformers.NewFilteredPodInformer(r.client, metav1.NamespaceAll, 0, cache.Indexers{},
-		func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" })
+	selectPods := func(o *metav1.ListOptions) { o.FieldSelector = "spec.nodeName!=" }
+	// In the server's process the informers take the server's own objects,
+	// which cost no memory of their own and must not be trimmed.
+	inProcess := inprocess.FromConfig(r.cfg.RESTConfig)
+	nodeInformer, sharedNodes := inProcess.NewInformer(&v1.Node{}, metav1.NamespaceAll, selectNodes, cache.Indexers{})
+	if !sharedNodes {
+		nodeInformer = coreinformers.NewFilteredNodeInformer(r.client, 0, cache.Indexers{}, selectNodes)
+	}
+	podInformer, sharedPods := inProcess.NewInformer(&v1.Pod{}, metav1.NamespaceAll, selectPods, cache.Indexers{})
+	if !sharedPods {
+		podInformer = coreinformers.NewFilteredPodInformer(r.client, metav1.NamespaceAll, 0, cache.Indexers{}, selectPods)
+		if err := podInformer.SetTransform(trimPod); err != nil {
+			return fmt.Errorf("simulated nodes: pod transform: %w", err)
+		}
+	}
+	r.nodeInformer, r.podInformer = nodeInformer, podInformer
+	r.nodeLister = corelisters.NewNodeLister(r.nodeInformer.GetIndexer())
 	if _, err := r.nodeInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    r.onNode,
 		UpdateFunc: func(_, obj any) { r.onNode(obj) },
 		DeleteFunc: r.onNodeDelete,
 	}); err != nil {
 		return fmt.Errorf("simulated nodes: node handler: %w", err)
-	}
-	if err := r.podInformer.SetTransform(trimPod); err != nil {
-		return fmt.Errorf("simulated nodes: pod transform: %w", err)
 	}
 	if _, err := r.podInformer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    r.onPod,

@@ -111,12 +111,46 @@ func checkPreconditions(key string, p *Preconditions, obj runtime.Object) error 
 	return nil
 }
 
+// stateOfCached builds the state of key from a copy of its object that
+// may be behind (a watch cache's), without reading etcd. The object is
+// only read, never changed.
+func (s *Store) stateOfCached(cached runtime.Object) (*objState, error) {
+	rev, err := ObjectResourceVersion(cached)
+	if err != nil {
+		return nil, err
+	}
+	if rev <= 0 {
+		return nil, fmt.Errorf("cached %T has no resourceVersion", cached)
+	}
+	data, err := s.codec.encode(cached)
+	if err != nil {
+		return nil, err
+	}
+	return &objState{obj: cached, data: data, rev: rev, exists: true}, nil
+}
+
 // GuaranteedUpdate reads key, applies tryUpdate and writes the result with a
 // compare-and-swap on the mod revision, retrying on concurrent writes.
 func (s *Store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
-	preconditions *Preconditions, tryUpdate UpdateFunc) (err error) {
+	preconditions *Preconditions, tryUpdate UpdateFunc) error {
+	return s.GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, nil)
+}
+
+// GuaranteedUpdateFrom is GuaranteedUpdate starting from cached, the
+// caller's idea of the current object (a watch cache's, read-only),
+// instead of a read: the update is tried on it, and the compare-and-swap
+// on its resourceVersion catches a cached object that was behind, as it
+// catches a serializable read that was. A nil cached reads the key.
+func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
+	preconditions *Preconditions, tryUpdate UpdateFunc, cached runtime.Object) (err error) {
 	defer observe("update", key, time.Now(), &err)
-	state, err := s.readState(ctx, key, out, false)
+	var state *objState
+	if cached != nil {
+		state, err = s.stateOfCached(cached)
+	}
+	if state == nil {
+		state, err = s.readState(ctx, key, out, false)
+	}
 	if err != nil {
 		return err
 	}

@@ -37,12 +37,14 @@ import (
 // testServer is the handlers behind an httptest server, with a tiny
 // request-info parser standing in for the filter chain.
 type testServer struct {
-	t      *testing.T
-	srv    *httptest.Server
-	client *kubernetes.Clientset
-	config *rest.Config
-	store  *storage.Store
-	etcd   *clientv3.Client
+	t   *testing.T
+	srv *httptest.Server
+	// handler is what srv serves.
+	handler http.Handler
+	client  *kubernetes.Clientset
+	config  *rest.Config
+	store   *storage.Store
+	etcd    *clientv3.Client
 	// admitted records the admission attributes seen.
 	admitted chan admission.Attributes
 }
@@ -112,7 +114,8 @@ func newTestServerWith(t *testing.T, cached bool) *testServer {
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	ts.srv = httptest.NewServer(withTestRequestInfo(h))
+	ts.handler = withTestRequestInfo(h)
+	ts.srv = httptest.NewServer(ts.handler)
 	t.Cleanup(ts.srv.Close)
 	ts.config = &rest.Config{Host: ts.srv.URL, QPS: 1000, Burst: 1000}
 	ts.client = kubernetes.NewForConfigOrDie(ts.config)

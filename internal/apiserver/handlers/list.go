@@ -141,6 +141,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s *scope) {
 		s.fail(w, r, err)
 		return
 	}
+	if stream := s.objectStream(r); stream != nil {
+		s.writeListObject(w, stream, list)
+		return
+	}
 	s.write(w, r, http.StatusOK, list)
 }
 

@@ -144,7 +144,17 @@ func (s *scope) decodeApplied(body []byte, directive string) (runtime.Object, er
 
 // applyPatch patches the JSON of a served-version object and decodes the
 // result (strictly, per directive) into a new served-version object.
+// current must be the caller's own copy: patches naming only top-level
+// fields change it in place (see patchFields).
 func (s *scope) applyPatch(pt types.PatchType, current runtime.Object, patch []byte, directive string) (runtime.Object, []string, error) {
+	if obj, warnings, handled, err := s.patchFields(pt, current, patch, directive); handled {
+		return obj, warnings, err
+	}
+	return s.patchWhole(pt, current, patch, directive)
+}
+
+// patchWhole patches the JSON of the whole object and decodes the result.
+func (s *scope) patchWhole(pt types.PatchType, current runtime.Object, patch []byte, directive string) (runtime.Object, []string, error) {
 	info, _ := responsewriters.SerializerFor(runtime.ContentTypeJSON)
 	original, err := runtime.Encode(info.Serializer, current)
 	if err != nil {

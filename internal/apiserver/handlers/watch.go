@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,9 @@ import (
 // ?timeoutSeconds end after a random duration between one and two times it,
 // spreading reconnects.
 const minWatchTimeout = 30 * time.Minute
+
+// errNoFlush fails a watch on a response writer that cannot stream.
+var errNoFlush = errors.New("unable to start watch: the response writer cannot flush")
 
 // watch serves a watch (?watch=true or the legacy /watch/ prefix): a
 // chunked stream of metav1.WatchEvent frames, newline-delimited JSON or
@@ -67,9 +71,13 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 		events = watcher.ResultChan()
 	}
 
+	if stream := s.objectStream(r); stream != nil {
+		h.watchObjects(w, r, s, stream, events, timeout)
+		return
+	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		s.fail(w, r, errors.New("unable to start watch: the response writer cannot flush"))
+		s.fail(w, r, errNoFlush)
 		return
 	}
 	enc := s.newWatchEncoder(w)
@@ -83,23 +91,36 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
 
+	err = forwardEvents(ctx, timeout, events, func(ev watch.Event) error {
+		if err := enc.encode(ev); err != nil {
+			return err
+		}
+		flusher.Flush()
+		return nil
+	})
+	if err != nil {
+		h.log.Debug("watch stream ended", "resource", s.ep.gr.String(), "err", err)
+	}
+}
+
+// forwardEvents passes events to send until ctx ends, timeout passes, the
+// events end or send fails (its error is returned).
+func forwardEvents(ctx context.Context, timeout time.Duration, events <-chan watch.Event, send func(watch.Event) error) error {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-timer.C:
-			return
+			return nil
 		case ev, ok := <-events:
 			if !ok {
-				return
+				return nil
 			}
-			if err := enc.encode(ev); err != nil {
-				h.log.Debug("watch stream ended", "resource", s.ep.gr.String(), "err", err)
-				return
+			if err := send(ev); err != nil {
+				return err
 			}
-			flusher.Flush()
 		}
 	}
 }

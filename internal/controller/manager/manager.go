@@ -8,10 +8,12 @@ import (
 	"sync"
 	"sync/atomic"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 
+	"github.com/nauta/nauta/internal/apiserver/inprocess"
 	"github.com/nauta/nauta/internal/controller"
 )
 
@@ -24,6 +26,9 @@ type Manager struct {
 	meta    metadata.Interface
 	elector kubernetes.Interface
 	metrics *queueMetrics
+	// inProcess is the API server's in-process transport when the manager
+	// runs in the server's process, else nil.
+	inProcess *inprocess.Transport
 
 	leading atomic.Bool
 }
@@ -58,12 +63,13 @@ func New(cfg Config) (*Manager, error) {
 		return nil, fmt.Errorf("controller manager: metrics: %w", err)
 	}
 	return &Manager{
-		cfg:     cfg,
-		logger:  cfg.Logger,
-		client:  client,
-		meta:    meta,
-		elector: elector,
-		metrics: metrics,
+		cfg:       cfg,
+		logger:    cfg.Logger,
+		client:    client,
+		inProcess: inprocess.FromConfig(typed),
+		meta:      meta,
+		elector:   elector,
+		metrics:   metrics,
 	}, nil
 }
 
@@ -91,6 +97,8 @@ func (m *Manager) runTerm(ctx context.Context) error {
 	defer m.leading.Store(false)
 
 	factory := informers.NewSharedInformerFactory(m.client, m.cfg.ResyncPeriod)
+	// In the server's process the informers take the server's own objects.
+	m.inProcess.ShareInformers(factory, metav1.NamespaceAll, nil)
 	// Shutdown waits for the informer goroutines, which stop with ctx.
 	defer factory.Shutdown()
 

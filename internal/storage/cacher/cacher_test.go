@@ -14,6 +14,7 @@ import (
 	"github.com/nauta/nauta/internal/storage/storagetest"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -556,5 +557,49 @@ func TestCacherWatchListIsConsistent(t *testing.T) {
 		if !found {
 			t.Fatalf("watch-list started after writing %s (rv %s) lacks it", name, created.ResourceVersion)
 		}
+	}
+}
+
+// TestCacherUpdatesStartFromTheCache: an update of a cached key starts
+// from the cached object and leaves it as it was; a key the cache does
+// not hold is read from the store.
+func TestCacherUpdatesStartFromTheCache(t *testing.T) {
+	f := startCacher(t, storagetest.Options{}, nil)
+	c := f.cacher
+	ctx := storagetest.Context(t)
+	storagetest.CreatePod(t, c, storagetest.NewPod("a", "p", map[string]string{"app": "web"}))
+	cached := waitCached(t, c, 1).Items[0].DeepCopy()
+
+	out := &corev1.Pod{}
+	err := c.GuaranteedUpdate(ctx, storagetest.PodKey("a", "p"), out, false, nil, func(cur runtime.Object) (runtime.Object, error) {
+		pod := cur.(*corev1.Pod)
+		pod.Labels["app"] = "db"
+		return pod, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ws.fromCache.Load(); got != 1 {
+		t.Errorf("%d updates started from the cache, want 1", got)
+	}
+	if out.Labels["app"] != "db" || rvOf(t, out) <= rvOf(t, cached) {
+		t.Errorf("updated %v at %s", out.Labels, out.ResourceVersion)
+	}
+	list := &corev1.PodList{}
+	if err := c.GetList(ctx, "/registry/pods", storage.ListOptions{Recursive: true, ResourceVersion: out.ResourceVersion}, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].Labels["app"] != "db" {
+		t.Errorf("cache holds %+v after the update", list.Items)
+	}
+
+	err = c.GuaranteedUpdate(ctx, storagetest.PodKey("a", "missing"), &corev1.Pod{}, false, nil, func(cur runtime.Object) (runtime.Object, error) {
+		return cur, nil
+	})
+	if !errors.Is(err, storage.ErrKeyNotFound) {
+		t.Errorf("update of a missing key: %v, want not found", err)
+	}
+	if got := f.ws.fromCache.Load(); got != 1 {
+		t.Errorf("%d updates started from the cache, want still 1", got)
 	}
 }

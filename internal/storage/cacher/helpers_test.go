@@ -25,6 +25,8 @@ type wrappedStore struct {
 	storage.Interface
 	watches atomic.Int32
 	lists   atomic.Int32
+	// fromCache counts updates started from a cached object.
+	fromCache atomic.Int32
 
 	mu      sync.Mutex
 	gate    chan struct{}
@@ -34,6 +36,14 @@ type wrappedStore struct {
 func (s *wrappedStore) GetList(ctx context.Context, key string, opts storage.ListOptions, list runtime.Object) error {
 	s.lists.Add(1)
 	return s.Interface.GetList(ctx, key, opts, list)
+}
+
+func (s *wrappedStore) GuaranteedUpdateFrom(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
+	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cached runtime.Object) error {
+	if cached != nil {
+		s.fromCache.Add(1)
+	}
+	return s.Interface.(*storage.Store).GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, cached)
 }
 
 func (s *wrappedStore) Watch(ctx context.Context, key string, opts storage.ListOptions) (watch.Interface, error) {

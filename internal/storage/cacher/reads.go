@@ -18,9 +18,27 @@ func (c *Cacher) Create(ctx context.Context, key string, obj, out runtime.Object
 	return c.cfg.Store.Create(ctx, key, obj, out)
 }
 
-// GuaranteedUpdate goes to the store.
+// cachedUpdater is a store that can start an update from a cached object
+// instead of reading it (storage.Store).
+type cachedUpdater interface {
+	GuaranteedUpdateFrom(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
+		preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc, cached runtime.Object) error
+}
+
+// GuaranteedUpdate goes to the store, starting from the cached object when
+// there is one: most updates follow a read of the same cache (an
+// informer's), so the object is rarely behind, and when it is the store's
+// compare-and-swap fails and it reads the key as usual.
 func (c *Cacher) GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
 	preconditions *storage.Preconditions, tryUpdate storage.UpdateFunc) error {
+	if store, ok := c.cfg.Store.(cachedUpdater); ok {
+		c.mu.RLock()
+		el := c.objects[key]
+		c.mu.RUnlock()
+		if el != nil {
+			return store.GuaranteedUpdateFrom(ctx, key, out, ignoreNotFound, preconditions, tryUpdate, el.obj)
+		}
+	}
 	return c.cfg.Store.GuaranteedUpdate(ctx, key, out, ignoreNotFound, preconditions, tryUpdate)
 }
 
