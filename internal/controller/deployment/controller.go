@@ -34,6 +34,8 @@ type Controller struct {
 	dLister   appslisters.DeploymentLister
 	rsLister  appslisters.ReplicaSetLister
 	podLister corelisters.PodLister
+	// written holds status writes the informer has not shown yet.
+	written   *controller.OwnWrites[*appsv1.Deployment]
 	synced    []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
 	recorder  record.EventRecorder
@@ -65,6 +67,11 @@ func New(cctx controller.Context) (controller.Controller, error) {
 		now:       time.Now,
 	}
 	c.recorder, c.startSink = controller.NewEventRecorder(cctx.Client, ControllerName)
+	written, err := controller.NewOwnWrites[*appsv1.Deployment](dInf.Informer())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ControllerName, err)
+	}
+	c.written = written
 
 	if _, err := dInf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
@@ -209,13 +216,13 @@ func (c *Controller) Reconcile(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	d := cached.DeepCopy()
+	d := c.written.Latest(cached).DeepCopy()
 
 	if d.Spec.Selector == nil || reflect.DeepEqual(d.Spec.Selector, &metav1.LabelSelector{}) {
 		c.recorder.Eventf(d, v1.EventTypeWarning, EventSelectingAll, "This deployment is selecting all pods. A non-empty selector is required.")
 		if d.Status.ObservedGeneration < d.Generation {
 			d.Status.ObservedGeneration = d.Generation
-			_, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+			_, err := c.writeStatus(ctx, d)
 			return err
 		}
 		return nil
@@ -296,10 +303,22 @@ func (c *Controller) checkPausedConditions(ctx context.Context, d *appsv1.Deploy
 	default:
 		return nil
 	}
-	updated, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	updated, err := c.writeStatus(ctx, d)
 	if err != nil {
 		return err
 	}
-	*d = *updated
+	*d = *updated.DeepCopy()
 	return nil
+}
+
+// writeStatus writes d's status and remembers the result until the
+// informer shows it (see controller.OwnWrites). The result is read-only.
+func (c *Controller) writeStatus(ctx context.Context, d *appsv1.Deployment) (*appsv1.Deployment, error) {
+	basedOn := d.ResourceVersion
+	updated, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c.written.Wrote(basedOn, updated)
+	return updated, nil
 }

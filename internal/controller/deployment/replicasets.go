@@ -240,11 +240,11 @@ func (c *Controller) newReplicaSet(ctx context.Context, d *appsv1.Deployment, ex
 // updateStatus writes d's status (and revision annotation, which the
 // status subresource lets through) and keeps d current.
 func (c *Controller) updateStatus(ctx context.Context, d *appsv1.Deployment) error {
-	updated, err := c.client.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	updated, err := c.writeStatus(ctx, d)
 	if err != nil {
 		return err
 	}
-	*d = *updated
+	*d = *updated.DeepCopy()
 	return nil
 }
 

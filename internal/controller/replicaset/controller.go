@@ -51,7 +51,11 @@ var _ controller.Reconciler = (*Controller)(nil)
 
 // New builds the ReplicaSet controller.
 func New(cctx controller.Context) (controller.Controller, error) {
-	return newController(cctx, ControllerName, "replicaset", newReplicaSets(cctx))
+	owners, err := newReplicaSets(cctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ControllerName, err)
+	}
+	return newController(cctx, ControllerName, "replicaset", owners)
 }
 
 // NewReplicationController builds the ReplicationController controller: the

@@ -41,11 +41,17 @@ type replicaSets struct {
 	client kubernetes.Interface
 	inf    cache.SharedIndexInformer
 	lister appslisters.ReplicaSetLister
+	// written holds status writes the informer has not shown yet.
+	written *controller.OwnWrites[*appsv1.ReplicaSet]
 }
 
-func newReplicaSets(cctx controller.Context) *replicaSets {
+func newReplicaSets(cctx controller.Context) (*replicaSets, error) {
 	i := cctx.Informers.Apps().V1().ReplicaSets()
-	return &replicaSets{client: cctx.Client, inf: i.Informer(), lister: i.Lister()}
+	written, err := controller.NewOwnWrites[*appsv1.ReplicaSet](i.Informer())
+	if err != nil {
+		return nil, err
+	}
+	return &replicaSets{client: cctx.Client, inf: i.Informer(), lister: i.Lister(), written: written}, nil
 }
 
 func (r *replicaSets) gvk() schema.GroupVersionKind {
@@ -53,7 +59,11 @@ func (r *replicaSets) gvk() schema.GroupVersionKind {
 }
 func (r *replicaSets) informer() cache.SharedIndexInformer { return r.inf }
 func (r *replicaSets) get(namespace, name string) (*appsv1.ReplicaSet, error) {
-	return r.lister.ReplicaSets(namespace).Get(name)
+	rs, err := r.lister.ReplicaSets(namespace).Get(name)
+	if err != nil {
+		return nil, err
+	}
+	return r.written.Latest(rs), nil
 }
 func (r *replicaSets) list(namespace string) ([]*appsv1.ReplicaSet, error) {
 	return r.lister.ReplicaSets(namespace).List(labels.Everything())
@@ -64,7 +74,10 @@ func (r *replicaSets) fetch(ctx context.Context, namespace, name string) (*appsv
 func (r *replicaSets) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, status appsv1.ReplicaSetStatus) error {
 	c := rs.DeepCopy()
 	c.Status = status
-	_, err := r.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, c, metav1.UpdateOptions{})
+	updated, err := r.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, c, metav1.UpdateOptions{})
+	if err == nil {
+		r.written.Wrote(rs.ResourceVersion, updated)
+	}
 	if !apierrors.IsConflict(err) {
 		return err
 	}
@@ -73,8 +86,11 @@ func (r *replicaSets) updateStatus(ctx context.Context, rs *appsv1.ReplicaSet, s
 	if getErr != nil || !sameSpecVersion(&fresh.ObjectMeta, &rs.ObjectMeta) {
 		return err
 	}
+	basedOn := fresh.ResourceVersion
 	fresh.Status = status
-	_, err = r.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, fresh, metav1.UpdateOptions{})
+	if updated, err = r.client.AppsV1().ReplicaSets(rs.Namespace).UpdateStatus(ctx, fresh, metav1.UpdateOptions{}); err == nil {
+		r.written.Wrote(basedOn, updated)
+	}
 	return err
 }
 
