@@ -61,7 +61,8 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object)
 	if !resp.Succeeded {
 		return NewError(ErrKeyExists, key, 0, "")
 	}
-	return s.decodeInto(data, resp.Header.Revision, out)
+	// A copy of obj is what a read of data would return.
+	return s.codec.adopt(out, obj.DeepCopyObject(), resp.Header.Revision)
 }
 
 // Get reads key into out.

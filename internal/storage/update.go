@@ -158,7 +158,7 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, done, err := s.prepareUpdate(key, state, ignoreNotFound, preconditions, tryUpdate)
+		updated, data, done, err := s.prepareUpdate(key, state, ignoreNotFound, preconditions, tryUpdate)
 		if done || err != nil {
 			// Decided without a write: only on current data.
 			fresh, changed, cerr := s.confirm(ctx, key, out, state)
@@ -186,7 +186,8 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 			return fmt.Errorf("etcd update %q: %w", key, err)
 		}
 		if resp.Succeeded {
-			return s.decodeInto(data, resp.Header.Revision, out)
+			// A copy of what was written is what a read of data would return.
+			return s.codec.adopt(out, updated.DeepCopyObject(), resp.Header.Revision)
 		}
 		s.logger.Debug("concurrent update, retrying", "key", key, "readRevision", state.rev)
 		if state, err = s.stateFromElse(resp, out); err != nil {
@@ -196,28 +197,29 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 }
 
 // prepareUpdate checks state and applies tryUpdate to a copy of it. It
-// returns the data to write, or done when state already holds the result
-// (a no-op update), or the error that ends the update.
-func (s *Store) prepareUpdate(key string, state *objState, ignoreNotFound bool, preconditions *Preconditions, tryUpdate UpdateFunc) ([]byte, bool, error) {
+// returns the updated object and the data to write, or done when state
+// already holds the result (a no-op update), or the error that ends the
+// update.
+func (s *Store) prepareUpdate(key string, state *objState, ignoreNotFound bool, preconditions *Preconditions, tryUpdate UpdateFunc) (runtime.Object, []byte, bool, error) {
 	if !state.exists && !ignoreNotFound {
-		return nil, false, NewError(ErrKeyNotFound, key, 0, "")
+		return nil, nil, false, NewError(ErrKeyNotFound, key, 0, "")
 	}
 	if err := checkPreconditions(key, preconditions, state.obj); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	// tryUpdate may change what it is given; keep state.obj intact.
 	updated, err := tryUpdate(state.obj.DeepCopyObject())
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	data, err := s.codec.encode(updated)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if state.exists && bytes.Equal(data, state.data) {
-		return nil, true, nil
+		return nil, nil, true, nil
 	}
-	return data, false, nil
+	return updated, data, false, nil
 }
 
 // Delete removes key after preconditions and validate pass on the current
@@ -254,7 +256,8 @@ func (s *Store) Delete(ctx context.Context, key string, out runtime.Object, prec
 			return fmt.Errorf("etcd delete %q: %w", key, err)
 		}
 		if resp.Succeeded {
-			return s.decodeInto(state.data, resp.Header.Revision, out)
+			// state.obj was read for this delete alone.
+			return s.codec.adopt(out, state.obj, resp.Header.Revision)
 		}
 		s.logger.Debug("concurrent update during delete, retrying", "key", key, "readRevision", state.rev)
 		if state, err = s.stateFromElse(resp, out); err != nil {

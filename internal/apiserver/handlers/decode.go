@@ -24,6 +24,14 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, nil
 	}
 	defer r.Body.Close()
+	if n := r.ContentLength; n > 0 && n <= maxBodyBytes {
+		// The usual case: read into a buffer of the announced size at once.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("reading request body: %v", err))
+		}
+		return body, nil
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("reading request body: %v", err))

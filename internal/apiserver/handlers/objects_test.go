@@ -35,15 +35,19 @@ func TestListAsObjects(t *testing.T) {
 	ctx := ctxT(t)
 	mustCreateNamespace(t, ts, "ns1")
 	mustCreateNamespace(t, ts, "ns2")
+	var last string
 	for _, ns := range []string{"ns1", "ns2"} {
-		if _, err := ts.client.CoreV1().Pods(ns).Create(ctx, testPod("p"), metav1.CreateOptions{}); err != nil {
+		created, err := ts.client.CoreV1().Pods(ns).Create(ctx, testPod("p"), metav1.CreateOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
+		last = created.ResourceVersion
 	}
 	lw := objectTransport(t, ts).ListWatch(podsResource, "ns1", nil)
 	list := func() *corev1.PodList {
 		t.Helper()
-		obj, err := lw.ListWithContext(ctx, metav1.ListOptions{ResourceVersion: "0"})
+		// Served from the watch cache once it holds both pods.
+		obj, err := lw.ListWithContext(ctx, metav1.ListOptions{ResourceVersion: last, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan})
 		if err != nil {
 			t.Fatalf("list: %v", err)
 		}

@@ -139,9 +139,20 @@ func (c acceptClause) options(info runtime.SerializerInfo, allow AllowConvert, s
 	return t, true
 }
 
+// allMediaTypes and streamMediaTypes are the media types of the API
+// codecs, and those of them that can stream (watch). Read-only.
+var allMediaTypes, streamMediaTypes = mediaTypesOf(false), mediaTypesOf(true)
+
 // supportedMediaTypes lists the media types of the API codecs, optionally
-// only those that can stream (watch).
+// only those that can stream (watch). The slice is shared: read-only.
 func supportedMediaTypes(stream bool) []runtime.SerializerInfo {
+	if stream {
+		return streamMediaTypes
+	}
+	return allMediaTypes
+}
+
+func mediaTypesOf(stream bool) []runtime.SerializerInfo {
 	var out []runtime.SerializerInfo
 	for _, info := range apischeme.Codecs.SupportedMediaTypes() {
 		if stream && info.StreamSerializer == nil {
