@@ -76,9 +76,11 @@ fmt-check: ## fail when a Go file is not gofmt-formatted
 
 .PHONY: test
 # Informers in the server's process share the API server's objects: the
-# mutation detector fails any test in which a component changes one.
+# mutation detector fails any test in which a component changes one. Merge
+# patches convert fields to generic values without JSON: the conversion
+# detector fails any test in which that differs from a JSON round trip.
 test: deps build vet ## install deps, build, vet, and run every test (CI=true turns missing prerequisites into failures)
-	KUBE_CACHE_MUTATION_DETECTOR=true $(GO) test $(TEST_FLAGS) ./...
+	KUBE_CACHE_MUTATION_DETECTOR=true KUBE_PATCH_CONVERSION_DETECTOR=true $(GO) test $(TEST_FLAGS) ./...
 
 .PHONY: bench
 bench: build ## run the benchmarks (see docs/benchmarks.md)

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -183,6 +184,11 @@ func RunScheduling(ctx context.Context, cfg SchedulingConfig) (*SchedulingReport
 	}
 	rc := rest.CopyConfig(cfg.RESTConfig)
 	rc.QPS, rc.Burst = -1, 0
+	// Protobuf, as the control plane's own clients: following every pod
+	// over JSON would cost the server (and this machine) more than the
+	// scheduler's work being measured.
+	rc.ContentType = runtime.ContentTypeProtobuf
+	rc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -69,39 +70,17 @@ func (s *scope) patchFields(pt types.PatchType, obj runtime.Object, patch []byte
 		return nil, nil, false, nil
 	}
 	fields := topFields(v.Type())
-	elem := v.Elem()
-	original := make(map[string]json.RawMessage, len(keys))
 	for key := range keys {
-		f, ok := fields[key]
-		if !ok {
+		if _, ok := fields[key]; !ok {
 			return nil, nil, false, nil
 		}
-		value := elem.Field(f.index)
-		if f.omitEmpty && isEmptyValue(value) {
-			continue
-		}
-		raw, err := json.Marshal(value.Interface())
-		if err != nil {
-			return nil, nil, false, nil
-		}
-		original[key] = raw
 	}
-	originalJSON, err := json.Marshal(original)
-	if err != nil {
-		return nil, nil, false, nil
-	}
+	elem := v.Elem()
 	var result []byte
 	if pt == types.MergePatchType {
-		result, err = mergePatchJSON(originalJSON, patch)
+		result, err = mergePatchFields(elem, fields, keys)
 	} else {
-		schemaObj, newErr := s.ep.newServed()
-		if newErr != nil {
-			return nil, nil, true, newErr
-		}
-		result, err = strategicpatch.StrategicMergePatch(originalJSON, patch, schemaObj)
-		if err != nil {
-			err = strategicPatchError(err)
-		}
+		result, err = s.strategicPatchFields(elem, fields, keys, patch)
 	}
 	if err != nil {
 		return nil, nil, true, err
@@ -123,18 +102,72 @@ func (s *scope) patchFields(pt types.PatchType, obj runtime.Object, patch []byte
 	return obj, warnings, true, nil
 }
 
-// mergePatchJSON applies an RFC 7386 JSON merge patch to a JSON object.
-// Numbers stay as written.
-func mergePatchJSON(original, patch []byte) ([]byte, error) {
-	doc, err := decodeJSONValue(original)
+// mergePatchFields applies the RFC 7386 merge patch of each patched
+// top-level field to that field of obj (a struct) and returns the patched
+// fields as a JSON object. Struct fields become generic values without a
+// JSON round trip; numbers of the patch stay as written.
+func mergePatchFields(obj reflect.Value, fields map[string]topField, patch map[string]json.RawMessage) ([]byte, error) {
+	doc := make(map[string]any, len(patch))
+	for key, raw := range patch {
+		p, err := decodeJSONValue(raw)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		if p == nil {
+			continue // null removes the field
+		}
+		original, err := fieldValue(obj, fields[key])
+		if err != nil {
+			return nil, err
+		}
+		doc[key] = mergePatchValue(original, p)
+	}
+	return json.Marshal(doc)
+}
+
+// strategicPatchFields applies a strategic merge patch to the patched
+// top-level fields of obj (a struct) and returns them as a JSON object.
+func (s *scope) strategicPatchFields(obj reflect.Value, fields map[string]topField, keys map[string]json.RawMessage, patch []byte) ([]byte, error) {
+	original := make(map[string]any, len(keys))
+	for key := range keys {
+		value, err := fieldValue(obj, fields[key])
+		if err != nil {
+			return nil, err
+		}
+		if value != nil {
+			original[key] = value
+		}
+	}
+	originalJSON, err := json.Marshal(original)
 	if err != nil {
 		return nil, err
 	}
-	p, err := decodeJSONValue(patch)
+	schemaObj, err := s.ep.newServed()
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(mergePatchValue(doc, p))
+	result, err := strategicpatch.StrategicMergePatch(originalJSON, patch, schemaObj)
+	if err != nil {
+		return nil, strategicPatchError(err)
+	}
+	return result, nil
+}
+
+// fieldValue is a top-level field of obj as generic JSON values (maps,
+// slices, strings, numbers), or nil when JSON would leave it out.
+func fieldValue(obj reflect.Value, f topField) (any, error) {
+	value := obj.Field(f.index)
+	if f.omitEmpty && isEmptyValue(value) {
+		return nil, nil
+	}
+	if value.Kind() == reflect.Struct {
+		return runtime.DefaultUnstructuredConverter.ToUnstructured(value.Addr().Interface())
+	}
+	raw, err := json.Marshal(value.Interface())
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSONValue(raw)
 }
 
 func decodeJSONValue(data []byte) (any, error) {

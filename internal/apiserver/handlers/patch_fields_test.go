@@ -10,14 +10,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/nauta/nauta/internal/registry"
 )
 
-func patchTestScope() *scope {
+func patchTestScope() *scope { return patchTestScopeFor(&corev1.Pod{}, "Pod") }
+
+// patchTestScopeFor is a scope for the core/v1 kind of example.
+func patchTestScopeFor(example runtime.Object, kind string) *scope {
 	return &scope{ep: &endpoint{
-		res: &registry.Resource{Namespaced: true, New: func() runtime.Object { return &corev1.Pod{} }},
-		gvk: corev1.SchemeGroupVersion.WithKind("Pod"),
+		res: &registry.Resource{Namespaced: true, New: func() runtime.Object { return example.DeepCopyObject() }},
+		gvk: corev1.SchemeGroupVersion.WithKind(kind),
 	}}
 }
 
@@ -90,6 +94,74 @@ func TestPatchFieldsMatchesWholeObject(t *testing.T) {
 			}
 			if len(wholeWarnings) != len(fieldWarnings) {
 				t.Errorf("warnings differ: whole %q, fields %q", wholeWarnings, fieldWarnings)
+			}
+			if w, f := mustJSON(t, whole), mustJSON(t, fields); w != f {
+				t.Errorf("results differ:\nwhole  %s\nfields %s", w, f)
+			}
+		})
+	}
+}
+
+// TestPatchFieldsMatchesWholeObjectForOtherKinds covers field types pods
+// lack: quantities in maps, int-or-string, byte slices, plain maps.
+func TestPatchFieldsMatchesWholeObjectForOtherKinds(t *testing.T) {
+	node := &corev1.Node{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
+		ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{"zone": "a"}},
+		Spec:       corev1.NodeSpec{PodCIDR: "10.0.1.0/24", Taints: []corev1.Taint{{Key: "k", Effect: corev1.TaintEffectNoSchedule}}},
+		Status: corev1.NodeStatus{
+			Capacity: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("8Gi")},
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue,
+				LastHeartbeatTime: metav1.NewTime(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))}},
+		},
+	}
+	service := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns"},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
+			{Name: "http", Port: 80, TargetPort: intstr.FromString("web")},
+			{Name: "alt", Port: 8080, TargetPort: intstr.FromInt32(8081)},
+		}},
+	}
+	configMap := &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"},
+		Data:       map[string]string{"a": "1", "b": "2"},
+		BinaryData: map[string][]byte{"bin": {0, 1, 2}},
+	}
+	secret := &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns"},
+		Data:       map[string][]byte{"password": []byte("hunter2")},
+		Type:       corev1.SecretTypeOpaque,
+	}
+	tests := []struct {
+		name    string
+		current runtime.Object
+		kind    string
+		pt      types.PatchType
+		patch   string
+	}{
+		{"node heartbeat merge", node, "Node", types.MergePatchType, `{"status":{"conditions":[{"type":"Ready","status":"False","lastHeartbeatTime":"2026-11-02T10:00:00Z"}]}}`},
+		{"node capacity strategic", node, "Node", types.StrategicMergePatchType, `{"status":{"capacity":{"cpu":"8","pods":"110"}}}`},
+		{"node taints strategic", node, "Node", types.StrategicMergePatchType, `{"spec":{"taints":[{"key":"k2","effect":"NoExecute"}]}}`},
+		{"service ports merge", service, "Service", types.MergePatchType, `{"spec":{"ports":[{"name":"http","port":81,"targetPort":8080}]}}`},
+		{"service ports strategic", service, "Service", types.StrategicMergePatchType, `{"spec":{"ports":[{"port":8080,"targetPort":"alt-web"}]}}`},
+		{"configmap data merge", configMap, "ConfigMap", types.MergePatchType, `{"data":{"a":null,"c":"3"},"binaryData":{"bin2":"AAE="}}`},
+		{"configmap data null", configMap, "ConfigMap", types.MergePatchType, `{"data":null}`},
+		{"secret data merge", secret, "Secret", types.MergePatchType, `{"data":{"token":"c2VjcmV0"}}`},
+		{"secret type", secret, "Secret", types.MergePatchType, `{"type":"kubernetes.io/basic-auth"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := patchTestScopeFor(tc.current, tc.kind)
+			whole, _, wholeErr := s.patchWhole(tc.pt, tc.current.DeepCopyObject(), []byte(tc.patch), metav1.FieldValidationStrict)
+			fields, _, handled, fieldErr := s.patchFields(tc.pt, tc.current.DeepCopyObject(), []byte(tc.patch), metav1.FieldValidationStrict)
+			if !handled {
+				t.Fatal("patch not handled field by field")
+			}
+			if errText(wholeErr) != errText(fieldErr) {
+				t.Fatalf("errors differ: whole %v, fields %v", wholeErr, fieldErr)
 			}
 			if w, f := mustJSON(t, whole), mustJSON(t, fields); w != f {
 				t.Errorf("results differ:\nwhole  %s\nfields %s", w, f)
