@@ -101,6 +101,19 @@ func podConstraints(pod *v1.Pod, action v1.UnsatisfiableConstraintAction) ([]spr
 	return out, nil
 }
 
+// domainValues fills values with the node's value of each constraint's
+// topology key; false when the node lacks one of the keys.
+func domainValues(node *v1.Node, cs []spreadConstraint, values []string) bool {
+	for i, c := range cs {
+		v, ok := node.Labels[c.topologyKey]
+		if !ok {
+			return false
+		}
+		values[i] = v
+	}
+	return true
+}
+
 func hasAllKeys(node *v1.Node, cs []spreadConstraint) bool {
 	for _, c := range cs {
 		if _, ok := node.Labels[c.topologyKey]; !ok {
@@ -220,17 +233,33 @@ func (p *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleS
 	}
 	req := nodeaffinity.GetRequiredNodeAffinity(pod)
 	s := &spreadFilterState{constraints: cs, counts: map[topologyPair]int64{}, minMatch: make([]int64, len(cs))}
+	// This walks every node on every cycle: one label lookup per node and
+	// constraint, and counts per domain value, merged into s.counts at the
+	// end (a handful of domains).
+	values := make([]string, len(cs))
+	perDomain := make([]map[string]int64, len(cs))
+	for i := range perDomain {
+		perDomain[i] = map[string]int64{}
+	}
 	for _, ni := range p.h.Snapshot().NodeInfoList {
 		node := ni.Node()
-		if !hasAllKeys(node, cs) {
+		if !domainValues(node, cs, values) {
 			continue
 		}
-		for _, c := range cs {
+		for i, c := range cs {
 			if !counted(c, pod, req, node) {
 				continue
 			}
-			pair := topologyPair{c.topologyKey, node.Labels[c.topologyKey]}
-			s.counts[pair] += countMatching(ni, pod.Namespace, c.selector)
+			var n int64
+			if len(ni.Pods) > 0 {
+				n = countMatching(ni, pod.Namespace, c.selector)
+			}
+			perDomain[i][values[i]] += n
+		}
+	}
+	for i, c := range cs {
+		for value, n := range perDomain[i] {
+			s.counts[topologyPair{c.topologyKey, value}] += n
 		}
 	}
 	s.updateMin()
