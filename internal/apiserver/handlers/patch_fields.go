@@ -128,14 +128,11 @@ func mergePatchFields(obj reflect.Value, fields map[string]topField, patch map[s
 // strategicPatchFields applies a strategic merge patch to the patched
 // top-level fields of obj (a struct) and returns them as a JSON object.
 func (s *scope) strategicPatchFields(obj reflect.Value, fields map[string]topField, keys map[string]json.RawMessage, patch []byte) ([]byte, error) {
+	// The typed fields marshal straight to the JSON the patch applies to.
 	original := make(map[string]any, len(keys))
 	for key := range keys {
-		value, err := fieldValue(obj, fields[key])
-		if err != nil {
-			return nil, err
-		}
-		if value != nil {
-			original[key] = value
+		if value, ok := presentField(obj, fields[key]); ok {
+			original[key] = value.Interface()
 		}
 	}
 	originalJSON, err := json.Marshal(original)
@@ -156,8 +153,8 @@ func (s *scope) strategicPatchFields(obj reflect.Value, fields map[string]topFie
 // fieldValue is a top-level field of obj as generic JSON values (maps,
 // slices, strings, numbers), or nil when JSON would leave it out.
 func fieldValue(obj reflect.Value, f topField) (any, error) {
-	value := obj.Field(f.index)
-	if f.omitEmpty && isEmptyValue(value) {
+	value, ok := presentField(obj, f)
+	if !ok {
 		return nil, nil
 	}
 	if value.Kind() == reflect.Struct {
@@ -168,6 +165,16 @@ func fieldValue(obj reflect.Value, f topField) (any, error) {
 		return nil, err
 	}
 	return decodeJSONValue(raw)
+}
+
+// presentField is a top-level field of obj; false when JSON would leave
+// it out (omitempty and empty).
+func presentField(obj reflect.Value, f topField) (reflect.Value, bool) {
+	value := obj.Field(f.index)
+	if f.omitEmpty && isEmptyValue(value) {
+		return reflect.Value{}, false
+	}
+	return value, true
 }
 
 func decodeJSONValue(data []byte) (any, error) {

@@ -71,7 +71,7 @@ func (t *Transport) ShareInformers(factory informers.SharedInformerFactory, name
 	for typ, res := range sharedKinds {
 		example := reflect.New(typ.Elem()).Interface().(runtime.Object)
 		factory.InformerFor(example, func(_ kubernetes.Interface, resync time.Duration) cache.SharedIndexInformer {
-			return cache.NewSharedIndexInformer(t.ListWatch(res, namespace, tweak), example, resync,
+			return t.newInformer(res, example, namespace, tweak, resync,
 				cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 		})
 	}
@@ -88,7 +88,11 @@ func (t *Transport) NewInformer(example runtime.Object, namespace string, tweak 
 	if !ok {
 		return nil, false
 	}
-	return cache.NewSharedIndexInformer(t.ListWatch(res, namespace, tweak), example, 0, indexers), true
+	return t.newInformer(res, example, namespace, tweak, 0, indexers), true
+}
+
+func (t *Transport) newInformer(res Resource, example runtime.Object, namespace string, tweak func(*metav1.ListOptions), resync time.Duration, indexers cache.Indexers) cache.SharedIndexInformer {
+	return cache.NewSharedIndexInformer(t.ListWatch(res, namespace, tweak), example, resync, indexers)
 }
 
 // SharedResources lists the resources of the shared kinds, sorted.
