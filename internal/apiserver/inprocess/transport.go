@@ -26,6 +26,7 @@ type Transport struct {
 	base    context.Context
 	tls     *tls.ConnectionState
 	log     *slog.Logger
+	workers *workers
 }
 
 // NewTransport returns a transport whose requests handler serves as if
@@ -52,11 +53,12 @@ func NewTransport(base context.Context, handler http.Handler, log *slog.Logger, 
 			PeerCertificates:   identity,
 			VerifiedChains:     [][]*x509.Certificate{identity},
 		},
-		log: log,
+		log:     log,
+		workers: newWorkers(base),
 	}, nil
 }
 
-// RoundTrip runs the handler on its own goroutine and returns once the
+// RoundTrip runs the handler on another goroutine and returns once the
 // response is handed over: at the handler's first flush, when its buffered
 // body passes handOverSize, or when it returns.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -73,7 +75,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	w.body.clientCtx, w.body.stopClient = req.Context(), stopClient
 
 	served := t.serverRequest(ctx, req)
-	go t.serve(w, served, req)
+	t.workers.run(func() { t.serve(w, served, req) })
 
 	<-w.handedOver
 	if w.failure != nil {
