@@ -42,7 +42,7 @@ func newServerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Logger = slog.Default()
-			procmem.SetDefaultGCPercent(cfg.Logger, procmem.ServerGCPercent)
+			procmem.RunGCTuner(cmd.Context(), procmem.DefaultGCTuner(cfg.Logger))
 			cfg.Metrics = server.NewMetricsRegistry()
 			klog.SetSlogLogger(cfg.Logger.With("component", "client-go"))
 			var controllers []string

@@ -25,7 +25,8 @@ func TrimAfterStartup(log *slog.Logger) {
 }
 
 // ServerGCPercent is the garbage collector target `nauta server` runs with
-// unless the GOGC environment variable says otherwise.
+// while quiet, unless the GOGC environment variable says otherwise; under
+// load GCTuner raises it.
 //
 // Why 50 and not Go's 100: the API server's heap is mostly long-lived (the
 // watch cache, etcd's index) with short bursts of garbage per request, and
@@ -36,11 +37,12 @@ func TrimAfterStartup(log *slog.Logger) {
 const ServerGCPercent = 50
 
 // SetDefaultGCPercent applies percent unless GOGC is set in the
-// environment, which always wins.
-func SetDefaultGCPercent(log *slog.Logger, percent int) {
+// environment, which always wins; it reports whether it applied percent.
+func SetDefaultGCPercent(log *slog.Logger, percent int) bool {
 	if v, ok := os.LookupEnv("GOGC"); ok {
 		log.Debug("GC target from the environment", "GOGC", v)
-		return
+		return false
 	}
 	debug.SetGCPercent(percent)
+	return true
 }
