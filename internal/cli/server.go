@@ -220,6 +220,7 @@ func addServerFlags(f *pflag.FlagSet, cfg *server.Config) {
 	f.StringVar(&cfg.EtcdCAFile, "etcd-cafile", "", "CA certificate that verifies the external etcd")
 	f.StringVar(&cfg.EtcdCertFile, "etcd-certfile", "", "client certificate for the external etcd")
 	f.StringVar(&cfg.EtcdKeyFile, "etcd-keyfile", "", "client key for the external etcd")
+	f.DurationVar(&cfg.EventTTL, "event-ttl", server.DefaultEventTTL, "how long an Event is kept after its last write")
 	f.DurationVar(&cfg.EtcdCompactionInterval, "etcd-compaction-interval", server.DefaultEtcdCompactionInterval, "how often old etcd revisions are compacted (0 disables)")
 	f.Int64Var(&cfg.EtcdCompactionMaxRevisions, "etcd-compaction-max-revisions", server.DefaultEtcdCompactionMaxRevisions,
 		"also compact once this many revisions were written since the last compaction, keeping the newest half (0: only by interval)")

@@ -53,6 +53,12 @@ type Resource struct {
 	ToStorage   func(runtime.Object) (runtime.Object, error)
 	FromStorage func(runtime.Object) (runtime.Object, error)
 
+	// Expiring resources (Events) are written with the server's
+	// --event-ttl and served straight from etcd, with no watch cache: as
+	// upstream, which keeps none for events (many, short-lived, rarely
+	// watched), so they cost no memory beyond etcd's.
+	Expiring bool
+
 	// Strategy holds the per-kind rules. Never nil.
 	Strategy Strategy
 

@@ -29,6 +29,9 @@ const (
 	DefaultClusterCIDR            = "10.42.0.0/16"
 	DefaultClusterDomain          = "cluster.local"
 	DefaultEtcdCompactionInterval = 5 * time.Minute
+	// DefaultEventTTL is how long an Event lives after its last write, as
+	// kube-apiserver's --event-ttl.
+	DefaultEventTTL = time.Hour
 	// Node lifecycle and pod GC defaults, as kube-controller-manager and
 	// kube-apiserver have them.
 	DefaultNodeMonitorGracePeriod       = 50 * time.Second
@@ -76,6 +79,9 @@ type Config struct {
 	// were written since the last compaction, keeping the newest half
 	// (--etcd-compaction-max-revisions); 0 means only by interval.
 	EtcdCompactionMaxRevisions int64
+	// EventTTL is how long etcd keeps an Event after its last write
+	// (--event-ttl).
+	EventTTL time.Duration
 
 	// TokenAuthFile is a static token file (--token-auth-file): CSV lines
 	// token,user,uid,"group1,group2".
@@ -144,6 +150,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NodeMonitorGracePeriod == 0 {
 		c.NodeMonitorGracePeriod = DefaultNodeMonitorGracePeriod
+	}
+	if c.EventTTL == 0 {
+		c.EventTTL = DefaultEventTTL
 	}
 	if c.DefaultNotReadyTolerationSeconds == 0 {
 		c.DefaultNotReadyTolerationSeconds = DefaultNotReadyTolerationSeconds
@@ -215,6 +224,9 @@ func (c Config) validate() error {
 	}
 	if c.EtcdCompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %v: must not be negative", c.EtcdCompactionInterval))
+	}
+	if c.EventTTL < 0 || (c.EventTTL > 0 && c.EventTTL < time.Second) {
+		errs = append(errs, fmt.Errorf("--event-ttl %v: must be at least 1s", c.EventTTL))
 	}
 	if c.NodeMonitorGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--node-monitor-grace-period %v: must be positive", c.NodeMonitorGracePeriod))

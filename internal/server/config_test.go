@@ -88,6 +88,8 @@ func TestConfigValidate(t *testing.T) {
 		{"negative compaction", func(c *Config) { c.EtcdCompactionInterval = -time.Second }, "--etcd-compaction-interval"},
 		{"negative compaction bound", func(c *Config) { c.EtcdCompactionMaxRevisions = -1 }, "--etcd-compaction-max-revisions"},
 		{"node mask wider than the cluster CIDR", func(c *Config) { c.NodeCIDRMaskSize = 8 }, "--node-cidr-mask-size"},
+		{"event ttl under a second", func(c *Config) { c.EventTTL = 500 * time.Millisecond }, "--event-ttl"},
+		{"negative event ttl", func(c *Config) { c.EventTTL = -time.Hour }, "--event-ttl"},
 		{"negative node grace period", func(c *Config) { c.NodeMonitorGracePeriod = -time.Second }, "--node-monitor-grace-period"},
 		{"negative toleration seconds", func(c *Config) { c.DefaultUnreachableTolerationSeconds = -1 }, "--default-unreachable-toleration-seconds"},
 		{"service range garbage", func(c *Config) { c.ServiceClusterIPRange = "ten" }, "--service-cluster-ip-range"},

@@ -13,7 +13,7 @@ import (
 )
 
 // startStorage starts one watch cache per distinct storage prefix over a
-// shared etcd store, waits until every cache has its initial state, and
+// shared etcd store (expiring resources, Events, go to etcd alone), waits until every cache has its initial state, and
 // returns the lookup the API server uses.
 func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*registry.Resource) (func(*registry.Resource) storage.Interface, error) {
 	ctx := g.Context()
@@ -39,8 +39,13 @@ func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*re
 	sort.Strings(prefixes)
 
 	caches := make(map[string]*cacher.Cacher, len(owners))
+	expiring := map[string]storage.Interface{}
 	for _, prefix := range prefixes {
 		res := owners[prefix]
+		if res.Expiring {
+			expiring[prefix] = store.WithTTL(s.cfg.EventTTL)
+			continue
+		}
 		c := cacher.New(cacher.Config{
 			Store:       store,
 			Prefix:      prefix,
@@ -52,8 +57,8 @@ func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*re
 		caches[prefix] = c
 		g.Go("cacher "+prefix, c)
 	}
-	for _, prefix := range prefixes {
-		if err := caches[prefix].WaitReady(ctx); err != nil {
+	for prefix, c := range caches {
+		if err := c.WaitReady(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, nil
 			}
@@ -84,6 +89,9 @@ func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*re
 		}
 		if c, ok := caches[r.StoragePrefix]; ok {
 			return c
+		}
+		if st, ok := expiring[r.StoragePrefix]; ok {
+			return st
 		}
 		// Every registered resource has a cache; an unknown one (a test's)
 		// goes straight to etcd.

@@ -30,6 +30,8 @@ type Store struct {
 	// futureWait is how long reads wait for etcd to reach a requested
 	// revision.
 	futureWait time.Duration
+	// leases, when set, attaches written keys to expiring leases (WithTTL).
+	leases *leaseManager
 }
 
 var _ Interface = (*Store)(nil)
@@ -51,10 +53,7 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object)
 	if err != nil {
 		return err
 	}
-	resp, err := s.client.Txn(ctx).
-		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
-		Then(clientv3.OpPut(key, string(data))).
-		Commit()
+	resp, err := s.putTxn(ctx, key, data, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
 	if err != nil {
 		return fmt.Errorf("etcd create %q: %w", key, err)
 	}

@@ -178,10 +178,7 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 		if !state.exists {
 			cmp = clientv3.Compare(clientv3.CreateRevision(key), "=", 0)
 		}
-		resp, err := s.client.Txn(ctx).If(cmp).
-			Then(clientv3.OpPut(key, string(data))).
-			Else(clientv3.OpGet(key)).
-			Commit()
+		resp, err := s.putTxn(ctx, key, data, cmp, clientv3.OpGet(key))
 		if err != nil {
 			return fmt.Errorf("etcd update %q: %w", key, err)
 		}

@@ -53,6 +53,8 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 		Recursive:            recursive,
 		SendInitialEvents:    lr.opts.SendInitialEvents,
 		AllowWatchBookmarks:  lr.opts.AllowWatchBookmarks,
+		// Bookmarks of watches served straight from etcd (Events).
+		NewFunc: s.ep.res.New,
 	})
 	switch {
 	case errors.Is(err, storage.ErrTooOldResourceVersion):

@@ -22,6 +22,7 @@ func Resources() []*registry.Resource {
 		New:           func() runtime.Object { return &corev1.Event{} },
 		NewList:       func() runtime.Object { return &corev1.EventList{} },
 		StoragePrefix: StoragePrefix,
+		Expiring:      true,
 		Strategy:      NewStrategy(),
 	}}
 }

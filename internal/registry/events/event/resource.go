@@ -21,6 +21,7 @@ func Resources() []*registry.Resource {
 		New:            func() runtime.Object { return &corev1.Event{} },
 		NewList:        func() runtime.Object { return &corev1.EventList{} },
 		StoragePrefix:  "/registry/events",
+		Expiring:       true,
 		StorageVersion: corev1.SchemeGroupVersion,
 		ToStorage:      ToStorage,
 		FromStorage:    FromStorage,
