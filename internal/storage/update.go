@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -122,11 +123,8 @@ func (s *Store) stateOfCached(cached runtime.Object) (*objState, error) {
 	if rev <= 0 {
 		return nil, fmt.Errorf("cached %T has no resourceVersion", cached)
 	}
-	data, err := s.codec.encode(cached)
-	if err != nil {
-		return nil, err
-	}
-	return &objState{obj: cached, data: data, rev: rev, exists: true}, nil
+	// data is encoded only when an update has to be told from a no-op.
+	return &objState{obj: cached, rev: rev, exists: true}, nil
 }
 
 // GuaranteedUpdate reads key, applies tryUpdate and writes the result with a
@@ -213,10 +211,52 @@ func (s *Store) prepareUpdate(key string, state *objState, ignoreNotFound bool, 
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if state.exists && bytes.Equal(data, state.data) {
-		return nil, nil, true, nil
+	if state.exists {
+		same, err := s.storedAs(state, updated, data)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if same {
+			return nil, nil, true, nil
+		}
 	}
 	return updated, data, false, nil
+}
+
+// sizer is what generated protobuf types have.
+type sizer interface{ Size() int }
+
+// sizesDiffer reports whether a and b, with equal resourceVersions, have
+// different protobuf sizes. False when that cannot be told.
+func sizesDiffer(a, b runtime.Object) bool {
+	am, ok1 := a.(metav1.Object)
+	bm, ok2 := b.(metav1.Object)
+	as, ok3 := a.(sizer)
+	bs, ok4 := b.(sizer)
+	if !ok1 || !ok2 || !ok3 || !ok4 || am.GetResourceVersion() != bm.GetResourceVersion() {
+		return false
+	}
+	return as.Size() != bs.Size()
+}
+
+// storedAs reports whether the existing state is stored as data, the
+// encoding of updated. A state taken from a cached object has no data yet:
+// when both objects carry the same resourceVersion (which the stored bytes
+// leave out) and their protobuf sizes differ (a status that gained a
+// condition, a pod that got its node) they cannot be equal; otherwise the
+// cached object is encoded and compared.
+func (s *Store) storedAs(state *objState, updated runtime.Object, data []byte) (bool, error) {
+	if state.data == nil {
+		if sizesDiffer(state.obj, updated) {
+			return false, nil
+		}
+		encoded, err := s.codec.encode(state.obj)
+		if err != nil {
+			return false, err
+		}
+		state.data = encoded
+	}
+	return bytes.Equal(data, state.data), nil
 }
 
 // Delete removes key after preconditions and validate pass on the current

@@ -94,6 +94,36 @@ func TestUpdatesFromACachedObject(t *testing.T) {
 			}
 		},
 	}, {
+		// The stored bytes leave resourceVersion out: an unconditional
+		// update of the same object is still a no-op.
+		name: "current cached object: a no-op without resourceVersion writes nothing",
+		run: func(s *Store, key string, _, cached *corev1.Pod) (*corev1.Pod, error) {
+			out := &corev1.Pod{}
+			return out, s.GuaranteedUpdateFrom(ctx, key, out, false, nil, func(cur runtime.Object) (runtime.Object, error) {
+				pod := cur.(*corev1.Pod)
+				pod.ResourceVersion = ""
+				return pod, nil
+			}, cached)
+		},
+		check: func(t *testing.T, current, out, stored *corev1.Pod) {
+			if out.ResourceVersion != current.ResourceVersion || stored.ResourceVersion != current.ResourceVersion {
+				t.Errorf("resourceVersion %s (stored %s), want %s unchanged", out.ResourceVersion, stored.ResourceVersion, current.ResourceVersion)
+			}
+		},
+	}, {
+		// Same size, different bytes: the sizes cannot tell, the bytes do.
+		name: "current cached object: a change of the same size is written",
+		run: func(s *Store, key string, _, cached *corev1.Pod) (*corev1.Pod, error) {
+			out := &corev1.Pod{}
+			return out, s.GuaranteedUpdateFrom(ctx, key, out, false, nil, setLabel("later", "no!"), cached)
+		},
+		wantNoReads: true,
+		check: func(t *testing.T, current, out, stored *corev1.Pod) {
+			if stored.Labels["later"] != "no!" || out.ResourceVersion == current.ResourceVersion {
+				t.Errorf("stored labels %v at %s: the change was not written", stored.Labels, out.ResourceVersion)
+			}
+		},
+	}, {
 		name:        "cached object of a deleted key: not found",
 		deleteAfter: true,
 		run: func(s *Store, key string, _, cached *corev1.Pod) (*corev1.Pod, error) {
