@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+	"unsafe"
 
 	"github.com/nauta/nauta/internal/apischeme"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -154,4 +155,34 @@ func readErr(key string, rev int64, err error, tooOldDetail string) error {
 		return NewError(ErrTooLargeResourceVersion, key, rev, fmt.Sprintf("Too large resource version: %d", rev))
 	}
 	return fmt.Errorf("etcd range %q: %w", key, err)
+}
+
+// putTxn commits a transaction that puts data at key if cmp holds, else
+// runs orElse. When s expires keys the put carries a lease; a lease etcd
+// no longer knows (revoked, or lost with its data) is replaced once.
+func (s *Store) putTxn(ctx context.Context, key string, data []byte, cmp clientv3.Cmp, orElse ...clientv3.Op) (*clientv3.TxnResponse, error) {
+	for attempt := 0; ; attempt++ {
+		var opts []clientv3.OpOption
+		var lease clientv3.LeaseID
+		if s.leases != nil {
+			var err error
+			if lease, err = s.leases.lease(ctx); err != nil {
+				return nil, err
+			}
+			opts = append(opts, clientv3.WithLease(lease))
+		}
+		// OpPut copies its value; data, a fresh encoding nobody changes,
+		// need not be copied into a string first.
+		value := unsafe.String(unsafe.SliceData(data), len(data))
+		resp, err := s.client.Txn(ctx).If(cmp).Then(clientv3.OpPut(key, value, opts...)).Else(orElse...).Commit()
+		if err != nil && lease != 0 && attempt == 0 && isLeaseNotFound(err) {
+			s.leases.forget(lease)
+			continue
+		}
+		return resp, err
+	}
+}
+
+func isLeaseNotFound(err error) bool {
+	return rpctypes.ErrorDesc(err) == rpctypes.ErrorDesc(rpctypes.ErrGRPCLeaseNotFound)
 }

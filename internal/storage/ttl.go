@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -29,33 +28,6 @@ func (s *Store) WithTTL(ttl time.Duration) *Store {
 	view := *s
 	view.leases = &leaseManager{client: s.client, ttl: ttl}
 	return &view
-}
-
-// putTxn commits a transaction that puts data at key if cmp holds, else
-// runs orElse. When s expires keys the put carries a lease; a lease etcd
-// no longer knows (revoked, or lost with its data) is replaced once.
-func (s *Store) putTxn(ctx context.Context, key string, data []byte, cmp clientv3.Cmp, orElse ...clientv3.Op) (*clientv3.TxnResponse, error) {
-	for attempt := 0; ; attempt++ {
-		var opts []clientv3.OpOption
-		var lease clientv3.LeaseID
-		if s.leases != nil {
-			var err error
-			if lease, err = s.leases.lease(ctx); err != nil {
-				return nil, err
-			}
-			opts = append(opts, clientv3.WithLease(lease))
-		}
-		resp, err := s.client.Txn(ctx).If(cmp).Then(clientv3.OpPut(key, string(data), opts...)).Else(orElse...).Commit()
-		if err != nil && lease != 0 && attempt == 0 && isLeaseNotFound(err) {
-			s.leases.forget(lease)
-			continue
-		}
-		return resp, err
-	}
-}
-
-func isLeaseNotFound(err error) bool {
-	return rpctypes.ErrorDesc(err) == rpctypes.ErrorDesc(rpctypes.ErrGRPCLeaseNotFound)
 }
 
 // leaseManager hands out etcd leases for expiring keys. Granting one lease
