@@ -13,8 +13,9 @@ import (
 )
 
 // startStorage starts one watch cache per distinct storage prefix over a
-// shared etcd store (expiring resources, Events, go to etcd alone), waits until every cache has its initial state, and
-// returns the lookup the API server uses.
+// shared etcd store (expiring resources, Events, go to etcd alone), waits
+// until every cache has its initial state, and returns the lookup the API
+// server uses.
 func (s *Server) startStorage(g *group, client *clientv3.Client, resources []*registry.Resource) (func(*registry.Resource) storage.Interface, error) {
 	ctx := g.Context()
 	store := storage.NewStore(client)
