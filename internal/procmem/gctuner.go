@@ -3,8 +3,13 @@ package procmem
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,16 +50,13 @@ func (t *GCTuner) setPercent(p int) {
 }
 
 // DefaultGCTuner is what `nauta server` runs with: 50 when quiet, up to 200
-// under load with at most 768 MiB (or an eighth of the machine's memory)
-// of garbage between collections. Busy means the collector takes a tenth of
-// all CPU; quiet, under 3% for 5 s.
+// under load with at most 768 MiB (or an eighth of the memory the process
+// may use) of garbage between collections. Busy means the collector takes
+// a tenth of all CPU; quiet, under 3% for 5 s.
 func DefaultGCTuner(log *slog.Logger) *GCTuner {
 	budget := uint64(768 << 20)
-	var info syscall.Sysinfo_t
-	if err := syscall.Sysinfo(&info); err == nil {
-		if total := uint64(info.Totalram) * uint64(info.Unit) / 8; total > 0 && total < budget {
-			budget = total
-		}
+	if limit := memoryLimit(); limit > 0 {
+		budget = min(budget, limit/8)
 	}
 	return &GCTuner{
 		RestPercent:   ServerGCPercent,
@@ -180,4 +182,58 @@ func readGCSample() gcSample {
 		live = samples[3].Value.Uint64()
 	}
 	return gcSample{gcCPU: float(0) - float(1), totalCPU: float(2), live: live}
+}
+
+// memoryLimit is the memory this process may use: the machine's RAM, or
+// its cgroup's limit when that is lower (a container's). 0 when unknown.
+func memoryLimit() uint64 {
+	var limit uint64
+	var info syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&info); err == nil {
+		limit = uint64(info.Totalram) * uint64(info.Unit)
+	}
+	self, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return limit
+	}
+	path, ok := cgroupMemoryLimitFile(string(self))
+	if !ok {
+		return limit
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return limit
+	}
+	if v, ok := parseCgroupLimit(string(data)); ok && (limit == 0 || v < limit) {
+		limit = v
+	}
+	return limit
+}
+
+// cgroupMemoryLimitFile is the file holding the memory limit of the cgroup
+// /proc/self/cgroup names: the v1 memory controller's limit_in_bytes when
+// it has one (hybrid hierarchies put the controller there), else cgroup
+// v2's memory.max.
+func cgroupMemoryLimitFile(procSelfCgroup string) (string, bool) {
+	v2, found := "", false
+	for line := range strings.Lines(procSelfCgroup) {
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		switch {
+		case parts[0] == "0" && parts[1] == "":
+			v2, found = filepath.Join("/sys/fs/cgroup", parts[2], "memory.max"), true
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
+			return filepath.Join("/sys/fs/cgroup/memory", parts[2], "memory.limit_in_bytes"), true
+		}
+	}
+	return v2, found
+}
+
+// parseCgroupLimit reads a memory limit: a byte count, or "max" (v2) for
+// none; v1's "unlimited" is a huge count, which the machine's RAM caps.
+func parseCgroupLimit(v string) (uint64, bool) {
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	return n, err == nil && n > 0
 }

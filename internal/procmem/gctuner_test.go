@@ -98,3 +98,42 @@ func TestGCTunerRaisesUnderChurn(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestCgroupMemoryLimit(t *testing.T) {
+	paths := []struct {
+		name, procSelfCgroup, want string
+		ok                         bool
+	}{
+		{"host service", "0::/system.slice/nauta.service\n", "/sys/fs/cgroup/system.slice/nauta.service/memory.max", true},
+		{"container namespace", "0::/\n", "/sys/fs/cgroup/memory.max", true},
+		{"cgroup v1", "12:memory:/user.slice\n1:name=systemd:/user.slice\n", "/sys/fs/cgroup/memory/user.slice/memory.limit_in_bytes", true},
+		{"hybrid: the v1 memory controller wins", "4:memory:/pod/x\n1:cpu,cpuacct:/\n0::/\n", "/sys/fs/cgroup/memory/pod/x/memory.limit_in_bytes", true},
+		{"no cgroups", "", "", false},
+	}
+	for _, tt := range paths {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := cgroupMemoryLimitFile(tt.procSelfCgroup)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("cgroupMemoryLimitFile = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	limits := []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"1073741824\n", 1 << 30, true},
+		{"max\n", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range limits {
+		got, ok := parseCgroupLimit(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseCgroupLimit(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if limit := memoryLimit(); limit == 0 {
+		t.Error("memoryLimit found no memory on this machine")
+	}
+}
