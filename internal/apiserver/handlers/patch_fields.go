@@ -76,6 +76,9 @@ func (s *scope) patchFields(pt types.PatchType, obj runtime.Object, patch []byte
 		}
 	}
 	elem := v.Elem()
+	if pt == types.MergePatchType && mergePatchTyped(elem, fields, keys) {
+		return obj, nil, true, nil
+	}
 	var result []byte
 	if pt == types.MergePatchType {
 		result, err = mergePatchFields(elem, fields, keys)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -20,7 +21,11 @@ func patchTestScope() *scope { return patchTestScopeFor(&corev1.Pod{}, "Pod") }
 // patchTestScopeFor is a scope for the core/v1 kind of example.
 func patchTestScopeFor(example runtime.Object, kind string) *scope {
 	return &scope{ep: &endpoint{
-		res: &registry.Resource{Namespaced: true, New: func() runtime.Object { return example.DeepCopyObject() }},
+		res: &registry.Resource{Namespaced: true, New: func() runtime.Object {
+			// An empty object, as a registry's New returns: decoding into
+			// a filled one would merge maps instead of replacing them.
+			return reflect.New(reflect.TypeOf(example).Elem()).Interface().(runtime.Object)
+		}},
 		gvk: corev1.SchemeGroupVersion.WithKind(kind),
 	}}
 }
