@@ -47,5 +47,5 @@ func (h *Handler) watchObjects(w http.ResponseWriter, r *http.Request, s *scope,
 	flusher.Flush()
 
 	ctx := r.Context()
-	_ = forwardEvents(ctx, timeout, events, func(ev watch.Event) error { return stream.Send(ctx, ev) })
+	_ = forwardEvents(ctx, timeout, events, func(ev watch.Event) error { return stream.Send(ctx, ev) }, nil)
 }

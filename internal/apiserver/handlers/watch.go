@@ -93,36 +93,60 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
 
-	err = forwardEvents(ctx, timeout, events, func(ev watch.Event) error {
-		if err := enc.encode(ev); err != nil {
-			return err
-		}
-		flusher.Flush()
-		return nil
-	})
+	err = forwardEvents(ctx, timeout, events, enc.encode, flusher.Flush)
 	if err != nil {
 		h.log.Debug("watch stream ended", "resource", s.ep.gr.String(), "err", err)
 	}
 }
 
+// maxEventsPerFlush bounds how many events a busy watch writes before it
+// flushes, so a steady stream still reaches the client promptly.
+const maxEventsPerFlush = 64
+
 // forwardEvents passes events to send until ctx ends, timeout passes, the
-// events end or send fails (its error is returned).
-func forwardEvents(ctx context.Context, timeout time.Duration, events <-chan watch.Event, send func(watch.Event) error) error {
+// events end or send fails (its error is returned). flush, when not nil,
+// runs once no further event is ready (or maxEventsPerFlush were sent):
+// a burst of events goes out in a few writes instead of one write (and,
+// over TLS, one record and one syscall) per event.
+func forwardEvents(ctx context.Context, timeout time.Duration, events <-chan watch.Event, send func(watch.Event) error, flush func()) error {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	unflushed := 0
 	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timer.C:
-			return nil
-		case ev, ok := <-events:
-			if !ok {
+		var ev watch.Event
+		var ok bool
+		if unflushed > 0 && unflushed < maxEventsPerFlush {
+			select {
+			case ev, ok = <-events:
+			default:
+				flush()
+				unflushed = 0
+				continue
+			}
+		} else {
+			if unflushed > 0 {
+				flush()
+				unflushed = 0
+			}
+			select {
+			case <-ctx.Done():
 				return nil
+			case <-timer.C:
+				return nil
+			case ev, ok = <-events:
 			}
-			if err := send(ev); err != nil {
-				return err
+		}
+		if !ok {
+			if unflushed > 0 {
+				flush()
 			}
+			return nil
+		}
+		if err := send(ev); err != nil {
+			return err
+		}
+		if flush != nil {
+			unflushed++
 		}
 	}
 }
