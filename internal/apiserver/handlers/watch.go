@@ -103,42 +103,77 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, s *scope) {
 // flushes, so a steady stream still reaches the client promptly.
 const maxEventsPerFlush = 64
 
+// minFlushInterval spaces the flushes of a busy serialized watch: an
+// event that comes within this long of the last flush waits for the rest
+// of it, and goes out with the events that follow it. Thousands of events
+// a second then cost tens of writes (each a TLS record and a syscall)
+// instead of thousands, for at most this much more latency; an event that
+// comes after a quiet spell is flushed at once.
+const minFlushInterval = 5 * time.Millisecond
+
 // forwardEvents passes events to send until ctx ends, timeout passes, the
 // events end or send fails (its error is returned). flush, when not nil,
-// runs once no further event is ready (or maxEventsPerFlush were sent):
-// a burst of events goes out in a few writes instead of one write (and,
-// over TLS, one record and one syscall) per event.
+// writes out what send buffered: once no further event is ready, at once
+// when the last flush was minFlushInterval or longer ago and otherwise
+// when that much has passed, or after maxEventsPerFlush events.
 func forwardEvents(ctx context.Context, timeout time.Duration, events <-chan watch.Event, send func(watch.Event) error, flush func()) error {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	unflushed := 0
+	flushTimer := time.NewTimer(time.Hour)
+	flushTimer.Stop()
+	defer flushTimer.Stop()
+	var (
+		unflushed int
+		armed     bool // flushTimer runs
+		lastFlush time.Time
+	)
+	flushNow := func() {
+		if armed {
+			flushTimer.Stop()
+			armed = false
+		}
+		flush()
+		unflushed = 0
+		lastFlush = time.Now()
+	}
 	for {
 		var ev watch.Event
 		var ok bool
 		if unflushed > 0 && unflushed < maxEventsPerFlush {
+			// Take what is ready without waiting, then flush or wait
+			// for the flush time.
 			select {
 			case ev, ok = <-events:
 			default:
-				flush()
-				unflushed = 0
-				continue
+				if wait := minFlushInterval - time.Since(lastFlush); wait > 0 {
+					if !armed {
+						flushTimer.Reset(wait)
+						armed = true
+					}
+				} else {
+					flushNow()
+					continue
+				}
 			}
-		} else {
-			if unflushed > 0 {
-				flush()
-				unflushed = 0
-			}
+		} else if unflushed > 0 {
+			flushNow()
+		}
+		if !ok {
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-timer.C:
 				return nil
+			case <-flushTimer.C:
+				armed = false
+				flushNow()
+				continue
 			case ev, ok = <-events:
 			}
 		}
 		if !ok {
 			if unflushed > 0 {
-				flush()
+				flushNow()
 			}
 			return nil
 		}

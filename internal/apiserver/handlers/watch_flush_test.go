@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,5 +64,42 @@ func TestForwardEventsFlushesPerBurst(t *testing.T) {
 				t.Errorf("calls = %q, want %q", got.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestForwardEventsSpacesFlushes: events that trickle in faster than
+// minFlushInterval share flushes, and the last of them is still flushed
+// soon after without another event coming.
+func TestForwardEventsSpacesFlushes(t *testing.T) {
+	const n = 50
+	events := make(chan watch.Event)
+	var sends, flushes, sentAtFlush atomic.Int32
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- forwardEvents(ctx, time.Minute, events,
+			func(watch.Event) error { sends.Add(1); return nil },
+			func() { flushes.Add(1); sentAtFlush.Store(sends.Load()) })
+	}()
+	for i := range n {
+		events <- watch.Event{Type: watch.Added, Object: &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprint(i)}}}
+		time.Sleep(100 * time.Microsecond)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for sentAtFlush.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last events were never flushed: %d sent, %d flushed", sends.Load(), sentAtFlush.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// One flush per event would be 50; a 100 µs trickle over 5 ms windows
+	// takes a handful (a slow machine stretches the gaps, hence the slack).
+	if got := flushes.Load(); got > n/2 {
+		t.Errorf("%d flushes for %d trickling events", got, n)
 	}
 }
