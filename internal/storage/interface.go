@@ -18,7 +18,9 @@ import (
 // memory and passes everything else to a Store.
 type Interface interface {
 	// Create stores obj at key when the key does not exist; out receives the
-	// stored object with resourceVersion set. ErrKeyExists otherwise.
+	// stored object with resourceVersion set. ErrKeyExists otherwise. obj
+	// is handed over: out may share its maps, slices and pointers, so the
+	// caller must not change obj after a successful create.
 	Create(ctx context.Context, key string, obj, out runtime.Object) error
 
 	// Get reads key into out. ErrKeyNotFound when missing (unless
@@ -39,7 +41,8 @@ type Interface interface {
 	// resourceVersion precondition is ErrConflict. When the key is missing,
 	// tryUpdate gets a zero object if ignoreNotFound, else ErrKeyNotFound.
 	// If tryUpdate returns an object equal to the current one, nothing is
-	// written and out receives the current object.
+	// written and out receives the current object. The object tryUpdate
+	// returns is handed over the same way as Create's obj.
 	GuaranteedUpdate(ctx context.Context, key string, out runtime.Object, ignoreNotFound bool,
 		preconditions *Preconditions, tryUpdate UpdateFunc) error
 

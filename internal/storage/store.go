@@ -61,8 +61,9 @@ func (s *Store) Create(ctx context.Context, key string, obj, out runtime.Object)
 	if !resp.Succeeded {
 		return NewError(ErrKeyExists, key, 0, "")
 	}
-	// A copy of obj is what a read of data would return.
-	return s.codec.adopt(out, obj.DeepCopyObject(), resp.Header.Revision)
+	// obj is what a read of data would return; out takes it over (the
+	// caller hands obj to the store and uses out from here on).
+	return s.codec.adopt(out, obj, resp.Header.Revision)
 }
 
 // Get reads key into out.

@@ -181,8 +181,10 @@ func (s *Store) GuaranteedUpdateFrom(ctx context.Context, key string, out runtim
 			return fmt.Errorf("etcd update %q: %w", key, err)
 		}
 		if resp.Succeeded {
-			// A copy of what was written is what a read of data would return.
-			return s.codec.adopt(out, updated.DeepCopyObject(), resp.Header.Revision)
+			// What was written is what a read of data would return; out
+			// takes it over. updated is tryUpdate's result, made from
+			// the store's own copy or by the caller for this write.
+			return s.codec.adopt(out, updated, resp.Header.Revision)
 		}
 		s.logger.Debug("concurrent update, retrying", "key", key, "readRevision", state.rev)
 		if state, err = s.stateFromElse(resp, out); err != nil {
