@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -29,6 +31,11 @@ type Context struct {
 	Client    kubernetes.Interface
 	Metadata  metadata.Interface
 	Informers informers.SharedInformerFactory
+	// MetadataInformer, when set, returns an informer of a resource's
+	// metadata (PartialObjectMetadata) that takes the API server's own
+	// objects instead of a serialization of them (in the server's own
+	// process); false for resources it cannot serve so. Nil elsewhere.
+	MetadataInformer func(schema.GroupVersionResource) (cache.SharedIndexInformer, bool)
 	// QueueMetrics feeds the workqueue metrics; nil means no metrics.
 	QueueMetrics workqueue.MetricsProvider
 	// RootCA is the PEM bundle published as kube-root-ca.crt.

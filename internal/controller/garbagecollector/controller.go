@@ -83,6 +83,7 @@ func NewWithOptions(opts Options) controller.Constructor {
 		c.monitors = &monitors{
 			discovery: cctx.Client.Discovery(),
 			metadata:  cctx.Metadata,
+			informer:  cctx.MetadataInformer,
 			handler:   c.eventHandler,
 			gone:      c.forgetResource,
 			watching:  map[schema.GroupVersionResource]*monitor{},

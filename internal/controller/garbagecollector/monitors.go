@@ -30,7 +30,10 @@ var ignoredResources = map[schema.GroupResource]bool{
 type monitors struct {
 	discovery discovery.DiscoveryInterface
 	metadata  metadata.Interface
-	handler   func(schema.GroupVersionResource) cache.ResourceEventHandler
+	// informer, when not nil, may give a resource's metadata informer
+	// that takes the server's objects (controller.Context.MetadataInformer).
+	informer func(schema.GroupVersionResource) (cache.SharedIndexInformer, bool)
+	handler  func(schema.GroupVersionResource) cache.ResourceEventHandler
 	// gone is called for every object of a resource that stopped being
 	// watched, so the graph forgets it.
 	gone func(schema.GroupVersionResource, cache.Store)
@@ -101,8 +104,7 @@ func (m *monitors) sync(ctx context.Context) ([]cache.InformerSynced, error) {
 	for _, gvr := range resources {
 		mon, ok := m.watching[gvr]
 		if !ok {
-			informer := metadatainformer.NewFilteredMetadataInformer(m.metadata, gvr, metav1.NamespaceAll, 0,
-				cache.Indexers{}, nil).Informer()
+			informer := m.newInformer(gvr)
 			if _, herr := informer.AddEventHandler(m.handler(gvr)); herr != nil {
 				return nil, fmt.Errorf("watch %s: %w", gvr, herr)
 			}
@@ -114,6 +116,18 @@ func (m *monitors) sync(ctx context.Context) ([]cache.InformerSynced, error) {
 		synced = append(synced, mon.informer.HasSynced)
 	}
 	return synced, err
+}
+
+// newInformer returns a metadata informer of gvr: one taking the server's
+// objects when the context offers it, else one of the metadata client.
+func (m *monitors) newInformer(gvr schema.GroupVersionResource) cache.SharedIndexInformer {
+	if m.informer != nil {
+		if informer, ok := m.informer(gvr); ok {
+			return informer
+		}
+	}
+	return metadatainformer.NewFilteredMetadataInformer(m.metadata, gvr, metav1.NamespaceAll, 0,
+		cache.Indexers{}, nil).Informer()
 }
 
 // stopAll stops every informer.

@@ -103,12 +103,13 @@ func (m *Manager) runTerm(ctx context.Context) error {
 	defer factory.Shutdown()
 
 	cctx := controller.Context{
-		Client:       m.client,
-		Metadata:     m.meta,
-		Informers:    factory,
-		QueueMetrics: m.metrics,
-		RootCA:       m.cfg.RootCA,
-		Logger:       m.logger,
+		Client:           m.client,
+		Metadata:         m.meta,
+		Informers:        factory,
+		MetadataInformer: m.inProcess.NewMetadataInformer,
+		QueueMetrics:     m.metrics,
+		RootCA:           m.cfg.RootCA,
+		Logger:           m.logger,
 	}
 	type runnable struct {
 		c       controller.Controller

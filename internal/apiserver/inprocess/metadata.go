@@ -1,0 +1,109 @@
+package inprocess
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+)
+
+// NewMetadataInformer returns an informer of the metadata of gvr in every
+// namespace, as a metadata informer (client-go's metadatainformer) keeps
+// it: PartialObjectMetadata objects. It takes the server's own objects
+// (see ListWatch) and wraps their metadata instead of having the server
+// render, encode and the client decode it. The wrapped metadata shares
+// maps and slices with the server's objects: read-only, as all informer
+// objects are. False when t is nil or gvr is not one of the shared kinds.
+func (t *Transport) NewMetadataInformer(gvr schema.GroupVersionResource) (cache.SharedIndexInformer, bool) {
+	if t == nil {
+		return nil, false
+	}
+	res := Resource{Group: gvr.Group, Version: gvr.Version, Resource: gvr.Resource}
+	if !isShared(res) {
+		return nil, false
+	}
+	objects := t.ListWatch(res, metav1.NamespaceAll, nil)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			list, err := objects.ListWithContext(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return metadataList(list)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			w, err := objects.WatchWithContext(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
+				if _, isStatus := ev.Object.(*metav1.Status); isStatus {
+					return ev, true
+				}
+				partial, err := metadataOf(ev.Object)
+				if err != nil {
+					return watch.Event{Type: watch.Error, Object: &metav1.Status{
+						Status: metav1.StatusFailure, Message: err.Error(), Reason: metav1.StatusReasonInternalError, Code: 500,
+					}}, true
+				}
+				ev.Object = partial
+				return ev, true
+			}), nil
+		},
+	}
+	return cache.NewSharedIndexInformer(lw, &metav1.PartialObjectMetadata{}, 0, cache.Indexers{}), true
+}
+
+// partialGVK is what the server calls the metadata it renders.
+var partialGVK = metav1.SchemeGroupVersion.WithKind("PartialObjectMetadata")
+
+// metadataOf wraps obj's metadata as a PartialObjectMetadata, sharing it.
+func metadataOf(obj runtime.Object) (*metav1.PartialObjectMetadata, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("inprocess: metadata of %T: %w", obj, err)
+	}
+	p := meta.AsPartialObjectMetadata(m)
+	p.SetGroupVersionKind(partialGVK)
+	return p, nil
+}
+
+// metadataList wraps the metadata of a list's items.
+func metadataList(list runtime.Object) (*metav1.PartialObjectMetadataList, error) {
+	out := &metav1.PartialObjectMetadataList{Items: make([]metav1.PartialObjectMetadata, 0, meta.LenList(list))}
+	err := meta.EachListItem(list, func(obj runtime.Object) error {
+		p, err := metadataOf(obj)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, *p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	from, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, fmt.Errorf("inprocess: list metadata of %T: %w", list, err)
+	}
+	out.SetResourceVersion(from.GetResourceVersion())
+	out.SetContinue(from.GetContinue())
+	out.SetRemainingItemCount(from.GetRemainingItemCount())
+	out.SetGroupVersionKind(metav1.SchemeGroupVersion.WithKind("PartialObjectMetadataList"))
+	return out, nil
+}
+
+// isShared reports whether res is the resource of one of the shared kinds.
+func isShared(res Resource) bool {
+	for _, r := range sharedKinds {
+		if r == res {
+			return true
+		}
+	}
+	return false
+}
