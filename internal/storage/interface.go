@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -105,6 +106,28 @@ type ListOptions struct {
 	// the type when there is nothing to decode. Without it Store.Watch sends
 	// no bookmarks. The watch cache sets it; API handlers need not.
 	NewFunc func() runtime.Object
+	// WithoutPrevious tells Store.Watch that the consumer keeps the last
+	// state of every key itself (the watch cache): etcd then sends no
+	// previous values (each would cost it a read per event) and a
+	// deletion comes as a DELETED event carrying a *DeletedKey. Only with
+	// an empty Predicate.
+	WithoutPrevious bool
+}
+
+// DeletedKey is the object of a DELETED event of a watch made
+// WithoutPrevious: the deleted key and the revision of the deletion.
+type DeletedKey struct {
+	Key      string
+	Revision int64
+}
+
+// GetObjectKind is part of runtime.Object; a DeletedKey has no kind.
+func (d *DeletedKey) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+
+// DeepCopyObject is part of runtime.Object.
+func (d *DeletedKey) DeepCopyObject() runtime.Object {
+	c := *d
+	return &c
 }
 
 // AttrFunc returns the labels and selectable fields of an object.

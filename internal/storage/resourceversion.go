@@ -31,6 +31,9 @@ func ObjectResourceVersion(obj runtime.Object) (int64, error) {
 	return ParseResourceVersion(m.GetResourceVersion())
 }
 
+// SetResourceVersion sets obj's metadata.resourceVersion to rv ("" for 0).
+func SetResourceVersion(obj runtime.Object, rv int64) error { return setResourceVersion(obj, rv) }
+
 func setResourceVersion(obj runtime.Object, rv int64) error {
 	m, err := meta.Accessor(obj)
 	if err != nil {

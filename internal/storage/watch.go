@@ -40,6 +40,9 @@ func (s *Store) Watch(ctx context.Context, keyPrefix string, opts ListOptions) (
 	if err := checkPredicate(keyPrefix, opts.Predicate); err != nil {
 		return nil, err
 	}
+	if opts.WithoutPrevious && !opts.Predicate.Empty() {
+		return nil, fmt.Errorf("watch %q: a selector needs previous values", keyPrefix)
+	}
 	key := keyPrefix
 	if opts.Recursive && !strings.HasSuffix(key, "/") {
 		key += "/"
@@ -84,7 +87,10 @@ func (s *Store) runWatch(ctx context.Context, w *etcdWatch, key string, rv int64
 		startRev = cur
 	}
 
-	wopts := []clientv3.OpOption{clientv3.WithRev(startRev + 1), clientv3.WithPrevKV(), clientv3.WithProgressNotify()}
+	wopts := []clientv3.OpOption{clientv3.WithRev(startRev + 1), clientv3.WithProgressNotify()}
+	if !opts.WithoutPrevious {
+		wopts = append(wopts, clientv3.WithPrevKV())
+	}
 	if opts.Recursive {
 		wopts = append(wopts, clientv3.WithPrefix())
 	}
@@ -121,6 +127,12 @@ func (s *Store) runWatch(ctx context.Context, w *etcdWatch, key string, rv int64
 			continue
 		}
 		for _, e := range resp.Events {
+			if opts.WithoutPrevious && e.Type == clientv3.EventTypeDelete {
+				if !send(watch.Event{Type: watch.Deleted, Object: &DeletedKey{Key: string(e.Kv.Key), Revision: e.Kv.ModRevision}}) {
+					return
+				}
+				continue
+			}
 			ev, ok, err := s.translate(e, opts.Predicate)
 			if err != nil {
 				sendErr(apierrors.NewInternalError(err).ErrStatus)

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
@@ -270,5 +271,46 @@ func TestWatchNoGoroutineLeak(t *testing.T) {
 			t.Fatalf("%d goroutines after stopping 50 watches, %d before", runtime.NumGoroutine(), base)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWatchWithoutPrevious: a watch for a consumer that keeps the last
+// states itself gets changes as usual and deletions by key and revision;
+// a selector, which needs previous values, is refused.
+func TestWatchWithoutPrevious(t *testing.T) {
+	s := newTestStore(t)
+	ctx := storagetest.Context(t)
+	w, err := s.Watch(ctx, "/registry/pods/wp", ListOptions{Recursive: true, ResourceVersion: "1", WithoutPrevious: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	storagetest.CreatePod(t, s, storagetest.NewPod("wp", "a", map[string]string{"v": "a"}))
+	checkEvent(t, storagetest.NextEvent(t, w), wantEvent{watch.Added, "a", "a"})
+	if err := s.GuaranteedUpdate(ctx, storagetest.PodKey("wp", "a"), &corev1.Pod{}, false, nil, setLabel("v", "a2")); err != nil {
+		t.Fatal(err)
+	}
+	updated := storagetest.NextEvent(t, w)
+	checkEvent(t, updated, wantEvent{watch.Modified, "a", "a2"})
+	if err := s.Delete(ctx, storagetest.PodKey("wp", "a"), &corev1.Pod{}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := storagetest.NextEvent(t, w)
+	deleted, ok := ev.Object.(*DeletedKey)
+	if ev.Type != watch.Deleted || !ok {
+		t.Fatalf("got %s %T, want DELETED with the key", ev.Type, ev.Object)
+	}
+	updatedRV, err := ObjectResourceVersion(updated.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deleted.Key != storagetest.PodKey("wp", "a") || deleted.Revision <= updatedRV {
+		t.Errorf("deleted %+v, want key %s after revision %d", deleted, storagetest.PodKey("wp", "a"), updatedRV)
+	}
+
+	selected := ListOptions{Recursive: true, WithoutPrevious: true,
+		Predicate: SelectionPredicate{Label: labels.SelectorFromSet(labels.Set{"v": "a"})}}
+	if _, err := s.Watch(ctx, "/registry/pods/wp", selected); err == nil {
+		t.Error("a watch with a selector and without previous values was accepted")
 	}
 }

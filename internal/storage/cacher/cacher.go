@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nauta/nauta/internal/apischeme"
 	"github.com/nauta/nauta/internal/storage"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -182,6 +183,9 @@ func (c *Cacher) watchStore(ctx context.Context) error {
 		AllowWatchBookmarks: true,
 		SendInitialEvents:   &no,
 		NewFunc:             c.cfg.NewFunc,
+		// The cache holds every key's last state; asking etcd for it
+		// too would cost a read per change.
+		WithoutPrevious: true,
 	})
 	if err != nil {
 		if errors.Is(err, storage.ErrTooOldResourceVersion) {
@@ -230,8 +234,44 @@ func (c *Cacher) newElement(obj runtime.Object) (*element, error) {
 	return &element{key: key, obj: obj}, nil
 }
 
+// processDeletedKey applies a deletion the underlying watch reported by
+// key: the deleted object is the cached last state at the deletion's
+// revision, as etcd's previous value would have given it.
+func (c *Cacher) processDeletedKey(d *storage.DeletedKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.objects[d.Key]
+	if prev == nil {
+		// Never cached (outside what the cache lists): nothing to tell.
+		if d.Revision > c.rev {
+			c.setRevLocked(d.Revision)
+		}
+		return nil
+	}
+	last, ok := apischeme.ShallowCopy(prev.obj)
+	if !ok {
+		last = prev.obj.DeepCopyObject()
+	}
+	// The copy has its own ObjectMeta; what it shares with the cached
+	// object is left as it is.
+	if err := storage.SetResourceVersion(last, d.Revision); err != nil {
+		return err
+	}
+	e := &event{typ: watch.Deleted, rev: d.Revision, at: time.Now().UnixNano(), cur: &element{key: prev.key, obj: last}}
+	delete(c.objects, d.Key)
+	c.buf.add(e)
+	if d.Revision > c.rev {
+		c.setRevLocked(d.Revision)
+	}
+	c.dispatchLocked(e)
+	return nil
+}
+
 // processEvent applies one change to the cache and hands it to watchers.
 func (c *Cacher) processEvent(ev watch.Event) error {
+	if d, ok := ev.Object.(*storage.DeletedKey); ok {
+		return c.processDeletedKey(d)
+	}
 	rev, err := storage.ObjectResourceVersion(ev.Object)
 	if err != nil {
 		return err

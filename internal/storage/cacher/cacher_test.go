@@ -603,3 +603,33 @@ func TestCacherUpdatesStartFromTheCache(t *testing.T) {
 		t.Errorf("%d updates started from the cache, want still 1", got)
 	}
 }
+
+// TestDeletionFromCachedState: the cache's etcd watch carries no previous
+// values, so a deletion is told from the cached last state, at the
+// deletion's revision, as etcd's previous value would give it.
+func TestDeletionFromCachedState(t *testing.T) {
+	f := startCacher(t, storagetest.Options{}, nil)
+	ctx := storagetest.Context(t)
+	w, err := f.cacher.Watch(ctx, "/registry/pods", storage.ListOptions{Recursive: true, ResourceVersion: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	storagetest.CreatePod(t, f.store, storagetest.NewPod("del", "p", map[string]string{"v": "1"}))
+	checkEvent(t, storagetest.NextEvent(t, w), wantEvent{watch.Added, "p", "1"})
+	last := relabel(t, f.store, "del", "p", map[string]string{"v": "2"})
+	modified := storagetest.NextEvent(t, w) // its object is the cached one
+	checkEvent(t, modified, wantEvent{watch.Modified, "p", "2"})
+	cachedRV := rvOf(t, modified.Object)
+	if err := f.store.Delete(ctx, storagetest.PodKey("del", "p"), &corev1.Pod{}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := storagetest.NextEvent(t, w)
+	checkEvent(t, ev, wantEvent{watch.Deleted, "p", "2"})
+	if rvOf(t, ev.Object) <= rvOf(t, last) {
+		t.Errorf("deleted at %d, not after the last write at %d", rvOf(t, ev.Object), rvOf(t, last))
+	}
+	if rvOf(t, modified.Object) != cachedRV {
+		t.Error("the deletion changed the cached object it was told from")
+	}
+}
