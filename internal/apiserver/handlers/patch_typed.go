@@ -196,7 +196,8 @@ var structLayouts sync.Map // reflect.Type -> map[string][]int
 // index paths that hold them, with the fields of embedded structs
 // promoted as encoding/json promotes them. It is nil when t is not a
 // plain struct for a typed merge: it has its own JSON form, a `,string`
-// field, an embedded pointer, or two fields with one name.
+// field, an embedded pointer or unexported struct, or two fields with one
+// name.
 func structLayoutOf(t reflect.Type) map[string][]int {
 	if cached, ok := structLayouts.Load(t); ok {
 		return cached.(map[string][]int)
@@ -224,6 +225,10 @@ func addStructLayout(t reflect.Type, prefix []int, layout map[string][]int) bool
 		if f.Anonymous && name == "" {
 			switch {
 			case f.Type.Kind() == reflect.Pointer:
+				return false
+			case !f.IsExported():
+				// reflect cannot set fields reached through an
+				// unexported embedded struct.
 				return false
 			case f.Type.Kind() == reflect.Struct:
 				if ownJSONForm(f.Type) || !addStructLayout(f.Type, index, layout) {

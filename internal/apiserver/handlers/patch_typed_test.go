@@ -93,8 +93,12 @@ func TestStructLayout(t *testing.T) {
 		A string `json:"a"`
 		B string `json:"b,omitempty"`
 	}
+	type Inner struct {
+		A string `json:"a"`
+		B string `json:"b,omitempty"`
+	}
 	type promoted struct {
-		inner `json:",inline"`
+		Inner `json:",inline"`
 		C     string `json:"c"`
 		D     string
 		e     string
@@ -110,16 +114,20 @@ func TestStructLayout(t *testing.T) {
 	type embeddedPointer struct {
 		*inner
 	}
+	type embeddedUnexported struct {
+		inner
+	}
 	layout := structLayoutOf(reflect.TypeFor[promoted]())
 	want := map[string][]int{"a": {0, 0}, "b": {0, 1}, "c": {1}, "D": {2}}
 	if !reflect.DeepEqual(layout, want) {
 		t.Errorf("layout = %v, want %v", layout, want)
 	}
 	for name, typ := range map[string]reflect.Type{
-		"own JSON form":    reflect.TypeFor[metav1.Time](),
-		"string option":    reflect.TypeFor[quoted](),
-		"clashing names":   reflect.TypeFor[clash](),
-		"embedded pointer": reflect.TypeFor[embeddedPointer](),
+		"own JSON form":       reflect.TypeFor[metav1.Time](),
+		"string option":       reflect.TypeFor[quoted](),
+		"clashing names":      reflect.TypeFor[clash](),
+		"embedded pointer":    reflect.TypeFor[embeddedPointer](),
+		"embedded unexported": reflect.TypeFor[embeddedUnexported](),
 	} {
 		if layout := structLayoutOf(typ); layout != nil {
 			t.Errorf("%s: layout %v, want none", name, layout)
