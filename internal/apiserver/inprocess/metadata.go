@@ -3,6 +3,7 @@ package inprocess
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,22 +42,61 @@ func (t *Transport) NewMetadataInformer(gvr schema.GroupVersionResource) (cache.
 			if err != nil {
 				return nil, err
 			}
-			return watch.Filter(w, func(ev watch.Event) (watch.Event, bool) {
-				if _, isStatus := ev.Object.(*metav1.Status); isStatus {
-					return ev, true
-				}
-				partial, err := metadataOf(ev.Object)
-				if err != nil {
-					return watch.Event{Type: watch.Error, Object: &metav1.Status{
-						Status: metav1.StatusFailure, Message: err.Error(), Reason: metav1.StatusReasonInternalError, Code: 500,
-					}}, true
-				}
-				ev.Object = partial
-				return ev, true
-			}), nil
+			return newMetadataWatch(w), nil
 		},
 	}
 	return cache.NewSharedIndexInformer(lw, &metav1.PartialObjectMetadata{}, 0, cache.Indexers{}), true
+}
+
+// metadataWatch passes a watch's events on with their objects' metadata
+// wrapped. Unlike watch.Filter it ends on Stop even when nobody reads any
+// more (a reflector stops reading before it stops the watch).
+type metadataWatch struct {
+	inner  watch.Interface
+	result chan watch.Event
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newMetadataWatch(inner watch.Interface) *metadataWatch {
+	w := &metadataWatch{inner: inner, result: make(chan watch.Event), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *metadataWatch) ResultChan() <-chan watch.Event { return w.result }
+
+func (w *metadataWatch) Stop() {
+	w.once.Do(func() {
+		close(w.done)
+		w.inner.Stop()
+	})
+}
+
+func (w *metadataWatch) run() {
+	defer close(w.result)
+	for ev := range w.inner.ResultChan() {
+		select {
+		case w.result <- metadataEvent(ev):
+		case <-w.done:
+			return
+		}
+	}
+}
+
+// metadataEvent is ev with its object's metadata wrapped; errors pass.
+func metadataEvent(ev watch.Event) watch.Event {
+	if _, isStatus := ev.Object.(*metav1.Status); isStatus {
+		return ev
+	}
+	partial, err := metadataOf(ev.Object)
+	if err != nil {
+		return watch.Event{Type: watch.Error, Object: &metav1.Status{
+			Status: metav1.StatusFailure, Message: err.Error(), Reason: metav1.StatusReasonInternalError, Code: 500,
+		}}
+	}
+	ev.Object = partial
+	return ev
 }
 
 // partialGVK is what the server calls the metadata it renders.
