@@ -11,11 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/nauta/nauta/internal/apiserver/inprocess"
-	"github.com/nauta/nauta/internal/server"
 	"github.com/nauta/nauta/internal/server/servertest"
 )
 
@@ -23,27 +21,12 @@ import (
 // process get a configuration whose informers of every shared kind list
 // and watch the server's own objects; a network configuration gets none.
 func TestSharedInformersTakeServerObjects(t *testing.T) {
-	configs := make(chan *rest.Config, 1)
-	admin := servertest.Start(t, func(cfg *server.Config) {
-		cfg.Controllers = append(cfg.Controllers, server.Controller{
-			Name: "capture",
-			New: func(loopback *rest.Config) (server.Runnable, error) {
-				configs <- loopback
-				return server.RunnableFunc(func(ctx context.Context) error { <-ctx.Done(); return nil }), nil
-			},
-		})
-	})
+	admin, loopback := servertest.StartWithComponentConfig(t, nil)
 	if inprocess.FromConfig(admin) != nil {
 		t.Error("a network configuration reports an in-process transport")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var loopback *rest.Config
-	select {
-	case loopback = <-configs:
-	case <-ctx.Done():
-		t.Fatal("the controller was never built")
-	}
 	tr := inprocess.FromConfig(loopback)
 	if tr == nil {
 		t.Fatal("the components' configuration has no in-process transport")
@@ -88,19 +71,10 @@ func TestSharedInformersTakeServerObjects(t *testing.T) {
 // the server's objects, as the metadata client's informer would; kinds
 // that are not shared are refused.
 func TestMetadataInformerTakesServerObjects(t *testing.T) {
-	configs := make(chan *rest.Config, 1)
-	admin := servertest.Start(t, func(cfg *server.Config) {
-		cfg.Controllers = append(cfg.Controllers, server.Controller{
-			Name: "capture",
-			New: func(loopback *rest.Config) (server.Runnable, error) {
-				configs <- loopback
-				return server.RunnableFunc(func(ctx context.Context) error { <-ctx.Done(); return nil }), nil
-			},
-		})
-	})
+	admin, components := servertest.StartWithComponentConfig(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	tr := inprocess.FromConfig(<-configs)
+	tr := inprocess.FromConfig(components)
 	if _, ok := tr.NewMetadataInformer(schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}); ok {
 		t.Error("a metadata informer of a kind that is not shared")
 	}

@@ -17,7 +17,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/nauta/nauta/internal/server"
 	"github.com/nauta/nauta/internal/server/servertest"
 )
 
@@ -31,17 +30,8 @@ import (
 //
 //	go test ./internal/server -run '^$' -bench PodWrites -benchmem -cpuprofile /tmp/cpu.pprof
 func BenchmarkPodWrites(b *testing.B) {
-	configs := make(chan *rest.Config, 1)
-	servertest.Start(b, func(cfg *server.Config) {
-		cfg.Controllers = append(cfg.Controllers, server.Controller{
-			Name: "capture",
-			New: func(loopback *rest.Config) (server.Runnable, error) {
-				configs <- loopback
-				return server.RunnableFunc(func(ctx context.Context) error { <-ctx.Done(); return nil }), nil
-			},
-		})
-	})
-	cfg := rest.CopyConfig(<-configs)
+	_, components := servertest.StartWithComponentConfig(b, nil)
+	cfg := rest.CopyConfig(components)
 	cfg.ContentType = "application/vnd.kubernetes.protobuf"
 	cfg.QPS = -1
 	client := kubernetes.NewForConfigOrDie(cfg)

@@ -104,3 +104,29 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// StartWithComponentConfig is Start, also returning the configuration
+// the server hands the components running in its own process (requests
+// through the in-process transport, see internal/apiserver/inprocess).
+func StartWithComponentConfig(t testing.TB, configure func(*server.Config)) (admin, components *rest.Config) {
+	t.Helper()
+	configs := make(chan *rest.Config, 1)
+	admin = Start(t, func(cfg *server.Config) {
+		if configure != nil {
+			configure(cfg)
+		}
+		cfg.Controllers = append(cfg.Controllers, server.Controller{
+			Name: "capture-config",
+			New: func(loopback *rest.Config) (server.Runnable, error) {
+				configs <- loopback
+				return server.RunnableFunc(func(ctx context.Context) error { <-ctx.Done(); return nil }), nil
+			},
+		})
+	})
+	select {
+	case components = <-configs:
+	case <-time.After(startTimeout):
+		t.Fatal("the server never built its components")
+	}
+	return admin, components
+}
