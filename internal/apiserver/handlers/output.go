@@ -72,7 +72,7 @@ func (ep *endpoint) servedList(stored runtime.Object) (runtime.Object, error) {
 			converted = append(converted, c)
 		}
 		items = converted
-		if err := copyListMeta(list, stored); err != nil {
+		if err := apischeme.CopyListMeta(list, stored); err != nil {
 			return nil, err
 		}
 	}
@@ -86,33 +86,12 @@ func (ep *endpoint) servedList(stored runtime.Object) (runtime.Object, error) {
 	return list, nil
 }
 
-func copyListMeta(dst, src runtime.Object) error {
-	from, err := meta.ListAccessor(src)
-	if err != nil {
-		return err
-	}
-	to, err := meta.ListAccessor(dst)
-	if err != nil {
-		return err
-	}
-	to.SetResourceVersion(from.GetResourceVersion())
-	to.SetContinue(from.GetContinue())
-	to.SetRemainingItemCount(from.GetRemainingItemCount())
-	return nil
-}
-
 // asPartial returns the metadata of obj as a PartialObjectMetadata of gv.
 func asPartial(obj runtime.Object, gv schema.GroupVersion) (runtime.Object, error) {
 	if err := checkMetaGroupVersion(gv, "PartialObjectMetadata"); err != nil {
 		return nil, err
 	}
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return nil, err
-	}
-	p := meta.AsPartialObjectMetadata(m)
-	p.SetGroupVersionKind(gv.WithKind("PartialObjectMetadata"))
-	return p, nil
+	return apischeme.Partial(obj, gv)
 }
 
 // asPartialList returns the metadata of a list's items as a
@@ -121,25 +100,7 @@ func asPartialList(list runtime.Object, gv schema.GroupVersion) (runtime.Object,
 	if err := checkMetaGroupVersion(gv, "PartialObjectMetadataList"); err != nil {
 		return nil, err
 	}
-	out := &metav1.PartialObjectMetadataList{Items: []metav1.PartialObjectMetadata{}}
-	err := meta.EachListItem(list, func(obj runtime.Object) error {
-		m, err := meta.Accessor(obj)
-		if err != nil {
-			return err
-		}
-		p := meta.AsPartialObjectMetadata(m)
-		p.SetGroupVersionKind(gv.WithKind("PartialObjectMetadata"))
-		out.Items = append(out.Items, *p)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := copyListMeta(out, list); err != nil {
-		return nil, err
-	}
-	out.SetGroupVersionKind(gv.WithKind("PartialObjectMetadataList"))
-	return out, nil
+	return apischeme.PartialList(list, gv)
 }
 
 func checkMetaGroupVersion(gv schema.GroupVersion, kind string) error {

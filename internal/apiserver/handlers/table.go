@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/nauta/nauta/internal/apischeme"
 )
 
 // asTable renders a stored object or list as a meta.k8s.io Table of the
@@ -38,7 +40,7 @@ func (s *scope) asTable(stored runtime.Object, isList bool, target schema.GroupV
 		if err := meta.EachListItem(stored, addRow); err != nil {
 			return nil, err
 		}
-		if err := copyListMeta(table, stored); err != nil {
+		if err := apischeme.CopyListMeta(table, stored); err != nil {
 			return nil, err
 		}
 	} else {

@@ -2,15 +2,15 @@ package inprocess
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/nauta/nauta/internal/apischeme"
 )
 
 // NewMetadataInformer returns an informer of the metadata of gvr in every
@@ -35,7 +35,7 @@ func (t *Transport) NewMetadataInformer(gvr schema.GroupVersionResource) (cache.
 			if err != nil {
 				return nil, err
 			}
-			return metadataList(list)
+			return apischeme.PartialList(list, metav1.SchemeGroupVersion)
 		},
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 			w, err := objects.WatchWithContext(ctx, opts)
@@ -89,7 +89,7 @@ func metadataEvent(ev watch.Event) watch.Event {
 	if _, isStatus := ev.Object.(*metav1.Status); isStatus {
 		return ev
 	}
-	partial, err := metadataOf(ev.Object)
+	partial, err := apischeme.Partial(ev.Object, metav1.SchemeGroupVersion)
 	if err != nil {
 		return watch.Event{Type: watch.Error, Object: &metav1.Status{
 			Status: metav1.StatusFailure, Message: err.Error(), Reason: metav1.StatusReasonInternalError, Code: 500,
@@ -97,45 +97,6 @@ func metadataEvent(ev watch.Event) watch.Event {
 	}
 	ev.Object = partial
 	return ev
-}
-
-// partialGVK is what the server calls the metadata it renders.
-var partialGVK = metav1.SchemeGroupVersion.WithKind("PartialObjectMetadata")
-
-// metadataOf wraps obj's metadata as a PartialObjectMetadata, sharing it.
-func metadataOf(obj runtime.Object) (*metav1.PartialObjectMetadata, error) {
-	m, err := meta.Accessor(obj)
-	if err != nil {
-		return nil, fmt.Errorf("inprocess: metadata of %T: %w", obj, err)
-	}
-	p := meta.AsPartialObjectMetadata(m)
-	p.SetGroupVersionKind(partialGVK)
-	return p, nil
-}
-
-// metadataList wraps the metadata of a list's items.
-func metadataList(list runtime.Object) (*metav1.PartialObjectMetadataList, error) {
-	out := &metav1.PartialObjectMetadataList{Items: make([]metav1.PartialObjectMetadata, 0, meta.LenList(list))}
-	err := meta.EachListItem(list, func(obj runtime.Object) error {
-		p, err := metadataOf(obj)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, *p)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	from, err := meta.ListAccessor(list)
-	if err != nil {
-		return nil, fmt.Errorf("inprocess: list metadata of %T: %w", list, err)
-	}
-	out.SetResourceVersion(from.GetResourceVersion())
-	out.SetContinue(from.GetContinue())
-	out.SetRemainingItemCount(from.GetRemainingItemCount())
-	out.SetGroupVersionKind(metav1.SchemeGroupVersion.WithKind("PartialObjectMetadataList"))
-	return out, nil
 }
 
 // isShared reports whether res is the resource of one of the shared kinds.
